@@ -1,0 +1,272 @@
+/**
+ * Stage 4 — check: attribute documents → diagnostics. The same rules run on documents savpkg
+ * rendered and on documents read from any package (`savpkg lint`), so they only look at the
+ * Saviynt JSON itself. Rules implement the defect classes of reference/saviynt-rest.md §6.2 and
+ * the validator checklist §6.3; each document is also checked against its schema in schemas/saviynt/.
+ */
+import { BINDING_ROOTS, findExpressions, findMissingDollar, USER_ATTRIBUTES } from "./bindings.js";
+import { closest, diag, type Code, type Diagnostic } from "./diagnostics.js";
+import { validatorFor } from "./schema.js";
+
+/** Which schema each attribute document is checked against. */
+export const ATTRIBUTE_SCHEMAS: Readonly<Record<string, string>> = {
+  ConnectionJSON: "saviynt/connection-json.schema.json",
+  ImportAccountEntJSON: "saviynt/import-account-ent-json.schema.json",
+  CreateAccountJSON: "saviynt/provisioning-json.schema.json",
+  UpdateAccountJSON: "saviynt/provisioning-json.schema.json",
+  EnableAccountJSON: "saviynt/provisioning-json.schema.json",
+  DisableAccountJSON: "saviynt/provisioning-json.schema.json",
+  AddAccessJSON: "saviynt/provisioning-json.schema.json",
+  RemoveAccessJSON: "saviynt/provisioning-json.schema.json",
+  RemoveAccountJSON: "saviynt/provisioning-json.schema.json",
+  ChangePassJSON: "saviynt/provisioning-json.schema.json",
+};
+
+const PROVISIONING = new Set(["CreateAccountJSON", "UpdateAccountJSON", "EnableAccountJSON", "DisableAccountJSON", "AddAccessJSON", "RemoveAccessJSON", "RemoveAccountJSON", "ChangePassJSON"]);
+const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "DELETEWITHBODY", "GETWITHBODY"]);
+const TYPE_SUFFIXES = new Set(["char", "bool", "date", "epochdate", "int", "listAsString", "boolListInverse"]);
+const PAGINATION_KINDS = new Set(["nextUrl", "page", "offset"]);
+
+export interface CheckOptions {
+  /** Reported as the diagnostics' file (tenant file or zip). */
+  file?: string;
+  /** Validate against schemas/saviynt/ (on by default). */
+  schemas?: boolean;
+}
+
+/** Parsed attribute documents by attribute name (absent or undefined = not present/empty). */
+export type AttributeDocuments = Readonly<Record<string, unknown>>;
+
+export function checkAttributes(documents: AttributeDocuments, options: CheckOptions = {}): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const where = (attribute: string, path: (string | number)[]) => ({
+    ...(options.file !== undefined ? { file: options.file } : {}),
+    path: formatPath(attribute, path),
+  });
+  const report = (code: Code, message: string, attribute: string, path: (string | number)[], severity?: Diagnostic["severity"]) =>
+    out.push(diag(code, message, { ...where(attribute, path), ...(severity ? { severity } : {}) }));
+
+  for (const [attribute, document] of Object.entries(documents)) {
+    if (document === undefined || document === null || document === "") continue;
+    const schema = ATTRIBUTE_SCHEMAS[attribute];
+    if (schema && options.schemas !== false) {
+      const validate = validatorFor(schema);
+      if (!validate(document)) {
+        for (const error of dedupe(validate.errors ?? [])) {
+          const path = error.instancePath.split("/").slice(1).map(unescapePointer);
+          const detail = error.keyword === "additionalProperties" ? `unknown key "${String(error.params.additionalProperty)}"` : error.message ?? error.keyword;
+          report("PKG_SCHEMA", `${attribute} does not match ${schema}: ${detail}`, attribute, path);
+        }
+      }
+    }
+    walk(document, [], (value, path, parent) => checkNode(attribute, value, path, parent, report));
+    if (attribute === "ImportAccountEntJSON") checkImport(document, report);
+    if (PROVISIONING.has(attribute)) checkProvisioning(attribute, document, report);
+  }
+  checkCrossReferences(documents, report);
+  return out;
+}
+
+type Report = (code: Code, message: string, attribute: string, path: (string | number)[], severity?: Diagnostic["severity"]) => void;
+
+function formatPath(attribute: string, path: (string | number)[]): string {
+  return attribute + path.map((p) => (typeof p === "number" ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join("");
+}
+
+function unescapePointer(s: string): string | number {
+  const text = s.replace(/~1/g, "/").replace(/~0/g, "~");
+  return /^\d+$/.test(text) ? Number(text) : text;
+}
+
+function dedupe<T extends { instancePath: string; keyword: string }>(errors: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return errors.filter((e) => {
+    const key = `${e.instancePath} ${e.keyword}`;
+    if (seen.has(key) || e.keyword === "if" || e.keyword === "oneOf" || e.keyword === "anyOf") return false;
+    seen.add(key);
+    return true;
+  });
+}
+
+type Visitor = (value: unknown, path: (string | number)[], parent: unknown) => void;
+
+function walk(value: unknown, path: (string | number)[], visit: Visitor, parent?: unknown): void {
+  visit(value, path, parent);
+  if (Array.isArray(value)) value.forEach((v, i) => walk(v, [...path, i], visit, value));
+  else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, [...path, k], visit, value);
+}
+
+const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
+
+/** Rules that look at one node wherever it sits. */
+function checkNode(attribute: string, value: unknown, path: (string | number)[], parent: unknown, report: Report): void {
+  const key = path[path.length - 1];
+  if (typeof value === "string") {
+    checkBindings(attribute, value, path, report);
+    if (key === "url") checkUrl(attribute, value, path, report);
+    if (key === "httpMethod" && !value.startsWith("${")) {
+      if (!METHODS.has(value)) {
+        const upper = value.toUpperCase();
+        report("PKG_METHOD", METHODS.has(upper) ? `httpMethod "${value}" must be upper-case "${upper}"` : `httpMethod "${value}" is not one of ${[...METHODS].join(", ")}`, attribute, path);
+      }
+    }
+    if (key === "httpParams") checkHttpParams(attribute, value, path, parent, report);
+    if (key === "totalCountPath" && /^\d+$/.test(value)) report("PKG_TOTALCOUNT_LITERAL", `totalCountPath "${value}" is a number, not a response path (completeResponseMap.<path>)`, attribute, path);
+  }
+  if (typeof value === "number" && key === "totalCountPath") report("PKG_TOTALCOUNT_LITERAL", `totalCountPath ${value} is a number, not a response path`, attribute, path);
+  if (key === "httpParams" && isObject(value)) report("PKG_HTTPPARAMS_NOT_STRING", "httpParams is an object; Saviynt expects the body as a JSON string", attribute, path);
+  if (key === "httpHeaders" && isObject(value) && "" in value) report("PKG_EMPTY_HEADER", "a header has an empty name", attribute, [...path, ""]);
+  if (key === "colsToPropsMap" && isObject(value)) checkColsToProps(attribute, value, path, report);
+  if (isObject(value)) checkPaginationPlacement(attribute, value, path, report);
+  if (key === "SuccessResponses") report("PKG_SUCCESS_RESPONSES", `"SuccessResponses" is miscased; the key is "successResponses"`, attribute, path);
+}
+
+function checkUrl(attribute: string, url: string, path: (string | number)[], report: Report): void {
+  if (url !== url.trim()) report("PKG_URL_WHITESPACE", `url has leading or trailing whitespace: ${JSON.stringify(url)}`, attribute, path);
+  const trimmed = url.trim();
+  // A whole-URL Groovy expression (ternaries, §4.2) or a ${connection.baseUrl} prefix is resolved by Saviynt.
+  if (trimmed.startsWith("${")) return;
+  if (!/^https?:\/\/[^/\s]+/i.test(trimmed)) report("PKG_URL_RELATIVE", `url "${trimmed}" has no scheme and host; Saviynt has no base URL to resolve it against`, attribute, path);
+}
+
+/** httpParams must be valid JSON after each ${…} is replaced by a dummy value (§6.3 item 6). */
+function checkHttpParams(attribute: string, text: string, path: (string | number)[], parent: unknown, report: Report): void {
+  const contentType = isObject(parent) && typeof parent.httpContentType === "string" ? parent.httpContentType : "application/json";
+  if (!/json|x-www-form-urlencoded/i.test(contentType) && !text.trim().startsWith("{")) return;
+  if (text.trim() === "") return;
+  const { spans, unclosedAt } = findExpressions(text);
+  if (unclosedAt !== undefined) {
+    report("PKG_HTTPPARAMS_INVALID", `httpParams has an unclosed "\${" at offset ${unclosedAt}`, attribute, path);
+    return;
+  }
+  let replaced = "";
+  let last = 0;
+  for (const span of spans) {
+    replaced += text.slice(last, span.start) + "0";
+    last = span.end;
+  }
+  replaced += text.slice(last);
+  try {
+    JSON.parse(replaced);
+  } catch (error) {
+    report("PKG_HTTPPARAMS_INVALID", `httpParams is not valid JSON after substituting bindings: ${(error as Error).message}`, attribute, path);
+  }
+}
+
+function checkBindings(attribute: string, text: string, path: (string | number)[], report: Report): void {
+  for (const offset of findMissingDollar(text)) {
+    const snippet = text.slice(offset, offset + 40).split("}")[0];
+    report("PKG_BINDING_MISSING_DOLLAR", `"${snippet}}" has no "$" and is sent literally`, attribute, path);
+  }
+  const { spans } = findExpressions(text);
+  for (const span of spans) {
+    const head = /^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s*(?:\?\.|\.)\s*([A-Za-z_][A-Za-z0-9_]*))?/.exec(span.body);
+    if (!head) continue;
+    const root = head[1]!;
+    // Only simple paths are judged; Groovy code (loops, builders, closures) is beyond a linter.
+    if (/[;{]|\bnew\b|\bfor\b|\bdef\b/.test(span.body)) continue;
+    if (!BINDING_ROOTS.has(root) && !["null", "true", "false"].includes(root)) {
+      const hint = closest(root, BINDING_ROOTS);
+      report("PKG_BINDING_UNKNOWN", `"\${${root}…}" is not a Saviynt binding${hint ? ` — did you mean "${hint}"?` : ""}`, attribute, path);
+    } else if (root === "user" && head[2] && !USER_ATTRIBUTES.has(head[2])) {
+      const hint = closest(head[2], USER_ATTRIBUTES);
+      report("PKG_BINDING_UNKNOWN", `user.${head[2]} is not an identity attribute${hint ? ` — did you mean "user.${hint}"?` : ""}`, attribute, path);
+    }
+  }
+}
+
+function checkColsToProps(attribute: string, map: Record<string, unknown>, path: (string | number)[], report: Report): void {
+  for (const [target, value] of Object.entries(map)) {
+    const at = [...path, target];
+    if (/^[A-Z_0-9]+$/.test(target) && /[A-Z]/.test(target)) report("PKG_TARGET_CASE", `target "${target}" is upper-case; Saviynt attribute names are "${target.toLowerCase()}"`, attribute, at);
+    if (typeof value !== "string") {
+      report("PKG_TYPE_SUFFIX", `mapping of "${target}" must be a string "path~#~type"`, attribute, at);
+      continue;
+    }
+    const parts = value.split("~#~");
+    if (parts.length !== 2) {
+      report("PKG_TYPE_SUFFIX", `"${value}" must contain exactly one "~#~" (path~#~type)`, attribute, at);
+      continue;
+    }
+    const type = parts[1]!;
+    if (type !== type.trim()) report("PKG_TYPE_SUFFIX", `type suffix ${JSON.stringify(type)} has whitespace`, attribute, at);
+    else if (!TYPE_SUFFIXES.has(type)) report("PKG_TYPE_SUFFIX", `unknown type "${type}" (known: ${[...TYPE_SUFFIXES].join(", ")})`, attribute, at, "warning");
+  }
+}
+
+/** `pagination` belongs directly in a call; page/offset/nextUrl only inside it (§3.7, §6.2). */
+function checkPaginationPlacement(attribute: string, node: Record<string, unknown>, path: (string | number)[], report: Report): void {
+  const inCall = path.length >= 2 && path[path.length - 2] === "call";
+  const key = path[path.length - 1];
+  if ("pagination" in node && !inCall) {
+    report("PKG_PAGINATION_PLACEMENT", "pagination must sit inside a call (call.<name>.pagination)", attribute, [...path, "pagination"]);
+  }
+  if (key === "pagination") return;
+  for (const kind of PAGINATION_KINDS) {
+    if (kind in node && isObject(node[kind]) && key !== "pagination" && (kind === "page" || kind === "offset" || kind === "nextUrl")) {
+      const looksLikePaging = Object.keys(node[kind] as object).some((k) => /pageSize|pageNumber|offsetParam|batch|nextUrlPath|totalCountPath/.test(k));
+      if (looksLikePaging) report("PKG_PAGINATION_PLACEMENT", `"${kind}" must be inside "pagination" of a call`, attribute, [...path, kind]);
+    }
+  }
+}
+
+function checkImport(document: unknown, report: Report): void {
+  if (!isObject(document)) return;
+  const accountParams = document.accountParams;
+  if (!isObject(accountParams)) return;
+  const config = accountParams.statusAndThresholdConfig;
+  if (isObject(config)) {
+    const at = ["accountParams", "statusAndThresholdConfig"];
+    if (!("activeStatus" in config) && ("active" in config || "status" in config)) {
+      report("PKG_ACTIVE_STATUS_KEY", `active values are under "${"active" in config ? "active" : "status"}"; Saviynt reads "activeStatus"`, "ImportAccountEntJSON", at);
+    }
+    const active = config.activeStatus;
+    if (Array.isArray(active) && active.some((v) => typeof v !== "string")) {
+      report("PKG_ACTIVE_STATUS_MIXED", "activeStatus mixes strings with other types; use strings only", "ImportAccountEntJSON", [...at, "activeStatus"]);
+    }
+    const column = config.statusColumn;
+    if (typeof column === "string") {
+      const calls = isObject(accountParams.call) ? Object.values(accountParams.call) : [];
+      const mapped = calls.some((c) => isObject(c) && isObject(c.colsToPropsMap) && column in c.colsToPropsMap);
+      if (!mapped) report("PKG_STATUS_COLUMN_UNMAPPED", `statusColumn "${column}" is not a target of any account colsToPropsMap`, "ImportAccountEntJSON", [...at, "statusColumn"]);
+    }
+  }
+}
+
+function checkProvisioning(attribute: string, document: unknown, report: Report): void {
+  if (!isObject(document) || !Array.isArray(document.call)) return;
+  document.call.forEach((call, i) => {
+    if (isObject(call) && !("successResponses" in call) && !("SuccessResponses" in call)) {
+      report("PKG_SUCCESS_RESPONSES", "call has no successResponses; a failed request would count as done", attribute, ["call", i]);
+    }
+  });
+}
+
+function checkCrossReferences(documents: AttributeDocuments, report: Report): void {
+  const connection = documents.ConnectionJSON;
+  const authNames = isObject(connection) && isObject(connection.authentications) ? new Set(Object.keys(connection.authentications)) : undefined;
+  const imported = documents.ImportAccountEntJSON;
+  const entTypes =
+    isObject(imported) && isObject(imported.entitlementParams) && isObject(imported.entitlementParams.entTypes)
+      ? new Set(Object.keys(imported.entitlementParams.entTypes))
+      : undefined;
+  for (const [attribute, document] of Object.entries(documents)) {
+    if (attribute === "ConnectionJSON" || document === undefined || document === null) continue;
+    if (authNames) {
+      walk(document, [], (value, path) => {
+        if (path[path.length - 1] === "connection" && typeof value === "string" && !authNames.has(value)) {
+          const hint = closest(value, authNames);
+          report("PKG_CONNECTION_UNRESOLVED", `connection "${value}" names no ConnectionJSON auth block${hint ? ` — did you mean "${hint}"?` : ""}`, attribute, path);
+        }
+      });
+    }
+    if (entTypes && (attribute === "AddAccessJSON" || attribute === "RemoveAccessJSON") && isObject(document) && Array.isArray(document.call)) {
+      document.call.forEach((call, i) => {
+        if (isObject(call) && typeof call.name === "string" && !entTypes.has(call.name)) {
+          const hint = closest(call.name, entTypes);
+          report("PKG_ACCESS_NAME", `call name "${call.name}" is not an imported entitlement type (${[...entTypes].join(", ")})${hint ? ` — did you mean "${hint}"?` : ""}`, attribute, ["call", i, "name"]);
+        }
+      });
+    }
+  }
+}

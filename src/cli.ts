@@ -1,0 +1,230 @@
+/**
+ * The command layer: parses arguments (yargs), calls the library, prints, and maps results to exit
+ * codes — 0 ok, 1 problems found in the input, 2 usage or I/O error. It is the only module that
+ * touches `process`; everything it needs from the process arrives through `CliIO`.
+ * Command modules are imported lazily so each command loads only what it needs.
+ */
+import yargs from "yargs";
+import type { Diagnostic } from "./diagnostics.js";
+
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** stdout/stderr are terminals (progress and colour only then). */
+  isTTY: boolean;
+}
+
+export function processIO(): CliIO {
+  return {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stderr.isTTY),
+  };
+}
+
+type Format = "text" | "json";
+
+interface GlobalArgs {
+  format: Format;
+  verbose: boolean;
+  color?: boolean;
+}
+
+/** Exit codes: problems in the input are 1; anything about the command line, files or savpkg itself is 2. */
+const EXIT_2_CODES = new Set(["USAGE", "IO_READ", "IO_WRITE", "INTERNAL", "TENANT_NOT_FOUND", "BUILD_SOURCE_DATE_EPOCH"]);
+
+export function exitCodeFor(diagnostics: readonly Diagnostic[]): number {
+  const errors = diagnostics.filter((d) => d.severity === "error");
+  if (errors.some((d) => EXIT_2_CODES.has(d.code) || d.code.startsWith("ZIP_"))) return 2;
+  return errors.length > 0 ? 1 : 0;
+}
+
+class UsageError extends Error {}
+
+export async function main(argv: readonly string[], io: CliIO = processIO()): Promise<number> {
+  let exitCode = 0;
+  const useColor = (args: GlobalArgs) => args.color ?? (io.isTTY && !io.env.NO_COLOR && io.env.TERM !== "dumb");
+
+  /** Prints diagnostics in the chosen format (text on stderr, JSON on stdout). */
+  const report = async (args: GlobalArgs, diagnostics: readonly Diagnostic[], extra: Record<string, unknown> = {}) => {
+    const format = await import("./format.js");
+    if (args.format === "json") io.stdout(format.formatDiagnosticsJson(diagnostics, extra));
+    else if (diagnostics.length > 0) io.stderr(format.formatDiagnosticsText(diagnostics, { color: useColor(args) }));
+  };
+
+  const run = (handler: (args: any) => Promise<number>) => async (args: any) => {
+    exitCode = await handler(args);
+  };
+
+  const parser = yargs(argv as string[])
+    .scriptName("savpkg")
+    .usage("$0 <command> [options]\n\nCompile, lint, diff and simulate Saviynt EIC connection packages for NICE CXone.")
+    .option("format", { choices: ["text", "json"], default: "text", describe: "Output format (json is stable and documented)" })
+    .option("verbose", { type: "boolean", default: false, describe: "Show stack traces of internal errors" })
+    .option("color", { type: "boolean", describe: "Force colour on or off (default: on a TTY unless NO_COLOR)" })
+    .command(
+      "init [file]",
+      "Write a commented starter tenant file",
+      (y: any) =>
+        y
+          .positional("file", { type: "string", describe: "Where to write it (default: <name>.yaml)" })
+          .option("name", { type: "string", default: "my-tenant", describe: "Connection/tenant name" })
+          .option("force", { type: "boolean", default: false, describe: "Overwrite an existing file" })
+          .example("$0 init tenants/acme-test.yaml --name InContact_TEST", "start a new tenant file"),
+      run(async (args) => {
+        const { initTenantFile } = await import("./init.js");
+        const { emitFiles } = await import("./emit.js");
+        const file = args.file ?? `${args.name}.yaml`;
+        const planned = initTenantFile({ cwd: io.cwd, file, name: args.name, force: args.force });
+        const diagnostics = planned.diagnostics.length > 0 ? planned.diagnostics : emitFiles(planned.files);
+        await report(args, diagnostics);
+        if (diagnostics.length === 0 && args.format === "text") io.stderr(`wrote ${file}\n`);
+        return diagnostics.length > 0 ? 2 : 0;
+      }),
+    )
+    .command(
+      "validate <tenants..>",
+      "Load, validate, render and lint tenant files; writes nothing",
+      (y: any) =>
+        withSet(y.positional("tenants", { type: "string", array: true })).example("$0 validate examples/tenants/acme-prod.yaml", "check one tenant"),
+      run(async (args) => {
+        const { compileTenant } = await import("./compile.js");
+        const diagnostics: Diagnostic[] = [];
+        for (const file of args.tenants as string[]) {
+          const result = await compileTenant(file, { cwd: io.cwd, set: args.set ?? [], noPack: true });
+          diagnostics.push(...result.diagnostics);
+        }
+        await report(args, diagnostics);
+        if (args.format === "text" && exitCodeFor(diagnostics) === 0) io.stderr(`${(args.tenants as string[]).length} tenant file(s) valid\n`);
+        return exitCodeFor(diagnostics);
+      }),
+    )
+    .command(
+      "render <tenant>",
+      "Print (or write) the rendered attribute documents as pretty JSON",
+      (y: any) =>
+        withSet(
+          y
+            .positional("tenant", { type: "string" })
+            .option("attr", { type: "string", describe: "Only this attribute (e.g. CreateAccountJSON)" })
+            .option("out", { type: "string", describe: "Write one <Attribute>.json per document into this folder" }),
+        ).example("$0 render examples/tenants/acme-dev.yaml --attr CreateAccountJSON", "show the create call"),
+      run(async (args) => {
+        const { compileTenant } = await import("./compile.js");
+        const { RENDERED_ATTRIBUTES } = await import("./t2p.js");
+        const result = await compileTenant(args.tenant, { cwd: io.cwd, set: args.set ?? [], noPack: true });
+        const code = exitCodeFor(result.diagnostics);
+        if (!result.attributes || code !== 0) {
+          await report(args, result.diagnostics);
+          return code || 1;
+        }
+        const attributes = result.attributes as Record<string, unknown>;
+        if (args.attr !== undefined && !(RENDERED_ATTRIBUTES as readonly string[]).includes(args.attr)) {
+          throw new UsageError(`--attr ${args.attr}: expected one of ${RENDERED_ATTRIBUTES.join(", ")}`);
+        }
+        const names = args.attr ? [args.attr as string] : [...RENDERED_ATTRIBUTES];
+        if (args.out) {
+          const { emitFiles } = await import("./emit.js");
+          const { join, resolve } = await import("node:path");
+          const files = names.map((n) => ({ path: join(resolve(io.cwd, args.out), `${n}.json`), bytes: Buffer.from(JSON.stringify(attributes[n], null, 2) + "\n") }));
+          const problems = emitFiles(files);
+          await report(args, [...result.diagnostics, ...problems]);
+          return problems.length > 0 ? 2 : 0;
+        }
+        if (result.diagnostics.length > 0 && args.format === "text") await report(args, result.diagnostics);
+        const value = args.attr ? attributes[args.attr] : Object.fromEntries(names.map((n) => [n, attributes[n]]));
+        io.stdout(JSON.stringify(value, null, 2) + "\n");
+        return 0;
+      }),
+    )
+    .command(
+      "build [tenants..]",
+      "Build INCONTACT.zip packages into dist-packages/<tenant>/",
+      (y: any) =>
+        withSet(
+          y
+            .positional("tenants", { type: "string", array: true, describe: "Tenant files" })
+            .option("all", { type: "string", describe: "Build every tenant file in DIR (default tenants/, else examples/tenants/)" })
+            .option("out", { type: "string", default: "dist-packages", describe: "Output folder" })
+            .option("check", { type: "boolean", default: false, describe: "Rebuild in memory and fail if the output folder differs; writes nothing" })
+            .option("with-secrets", { type: "boolean", default: false, describe: "Resolve secrets into ConnectionJSON.json (mode 0600)" }),
+        )
+          .example("$0 build examples/tenants/acme-dev.yaml", "build one package")
+          .example("$0 build --all", "build every tenant (bases are skipped)")
+          .example("$0 build --all --check", "fail in CI when committed packages are stale"),
+      run(async (args) => {
+        const { runBuild } = await import("./build.js");
+        const sourceDateEpoch = parseSourceDateEpoch(io.env.SOURCE_DATE_EPOCH);
+        const started = performance.now();
+        const outcome = await runBuild({
+          tenants: args.tenants ?? [],
+          ...(args.all !== undefined ? { all: args.all === "" ? true : args.all } : {}),
+          outDir: args.out,
+          check: args.check,
+          withSecrets: args.withSecrets,
+          set: args.set ?? [],
+          cwd: io.cwd,
+          env: io.env,
+          runtime: { node: process.versions.node, zlib: process.versions.zlib ?? "unknown" },
+          ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}),
+          ...(io.isTTY && args.format === "text" ? { onProgress: (done: number, total: number, name: string) => io.stderr(`\r[${done}/${total}] ${name}\x1b[K`) } : {}),
+        });
+        if (io.isTTY && args.format === "text") io.stderr("\r\x1b[K");
+        const seconds = ((performance.now() - started) / 1000).toFixed(2);
+        await report(args, outcome.diagnostics, { packages: outcome.packages });
+        if (args.format === "text") io.stderr(outcome.summary(seconds) + "\n");
+        return exitCodeFor(outcome.diagnostics);
+      }),
+    )
+    .command(
+      "schema",
+      "Print the tenant JSON Schema (for editors and CI)",
+      (y: any) => y.example("$0 schema > tenant.schema.json", "save the schema"),
+      run(async () => {
+        const { tenantSchemaText } = await import("./schema.js");
+        io.stdout(tenantSchemaText());
+        return 0;
+      }),
+    )
+    .demandCommand(1, "Give a command; see savpkg --help")
+    .strict()
+    .exitProcess(false)
+    .wrap(Math.min(110, process.stdout.columns ?? 100))
+    .fail((message: string | undefined, error: Error | undefined) => {
+      throw error ?? new UsageError(message ?? "invalid command line");
+    })
+    .help()
+    .alias("h", "help")
+    .version();
+
+  const globals: GlobalArgs = { format: argv.includes("json") && argv.includes("--format") ? "json" : "text", verbose: argv.includes("--verbose") };
+  try {
+    await parser.parseAsync();
+    return exitCode;
+  } catch (error) {
+    if (error instanceof UsageError || (error as Error).name === "YError") {
+      await report(globals, [{ code: "USAGE", severity: "error", message: (error as Error).message }]);
+      return 2;
+    }
+    const message = globals.verbose ? ((error as Error).stack ?? String(error)) : `${(error as Error).message} (run with --verbose for details; please report this)`;
+    await report(globals, [{ code: "INTERNAL", severity: "error", message }]);
+    return 2;
+  }
+}
+
+function withSet(y: any): any {
+  return y.option("set", { type: "string", array: true, describe: "Override a value: --set import.pageSize=50 (typed by the schema)" });
+}
+
+/** SOURCE_DATE_EPOCH: integer seconds, 1980-01-01 ≤ t (DOS time has no earlier dates; engineering.md C1.2). */
+export function parseSourceDateEpoch(raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 315532800 || Number(raw) > 4354819199) {
+    throw new UsageError(`SOURCE_DATE_EPOCH=${raw}: expected whole seconds since 1970 between 315532800 (1980-01-01) and 4354819199 (2107-12-31)`);
+  }
+  return Number(raw);
+}

@@ -1,0 +1,119 @@
+/**
+ * The pipeline as one straight line (json-schema-to-typescript style):
+ * load → validate → render → check → pack, all in memory. Nothing here writes; `planBuild`
+ * returns the files a build would write and `emit.ts` writes them.
+ */
+import { basename, dirname, extname, join, resolve } from "node:path";
+import { checkAttributes } from "./check.js";
+import { diag, hasErrors, type Diagnostic } from "./diagnostics.js";
+import type { PlannedFile } from "./emit.js";
+import { escapePointer, loadTenant, type LoadResult } from "./load.js";
+import { packPackage, type PackedPackage } from "./pack.js";
+import { renderAttributes, type RenderedAttributes } from "./render.js";
+import { resolveSecrets, type SecretField, type SecretValues } from "./secrets.js";
+import { validateTenant, type TenantConfig } from "./validate.js";
+
+export interface CompileOptions {
+  /** `--set path=value` overrides. */
+  set?: readonly string[];
+  /** Base for relative paths and display names. */
+  cwd?: string;
+  /** SOURCE_DATE_EPOCH in seconds, parsed by the CLI. */
+  sourceDateEpoch?: number;
+  /** Stop after check (validate, render): no zip is made. */
+  noPack?: boolean;
+  /** Render with these secret values instead of placeholders (simulate uses generated ones). */
+  secrets?: SecretValues;
+}
+
+export interface CompileResult {
+  /** The tenant's name: its file name without extension (`acme-dev`). */
+  name: string;
+  file: string;
+  loaded: LoadResult;
+  tenant?: TenantConfig;
+  attributes?: RenderedAttributes;
+  package?: PackedPackage;
+  diagnostics: Diagnostic[];
+}
+
+export function tenantName(file: string): string {
+  return basename(file, extname(file));
+}
+
+export async function compileTenant(file: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const name = tenantName(file);
+  const loaded = loadTenant(file, { ...(options.set ? { set: options.set } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
+  const result: CompileResult = { name, file, loaded, diagnostics: [...loaded.diagnostics] };
+  if (hasErrors(result.diagnostics)) return result;
+
+  const validated = validateTenant(loaded);
+  result.diagnostics.push(...validated.diagnostics);
+  if (!validated.tenant || hasErrors(result.diagnostics)) return result;
+  result.tenant = validated.tenant;
+
+  const rendered = renderAttributes(validated.tenant, options.secrets ? { secrets: options.secrets } : {});
+  result.diagnostics.push(...rendered.diagnostics);
+  if (!rendered.attributes) return result;
+  result.attributes = rendered.attributes;
+
+  const display = loaded.files[0] ? displayName(loaded.files[0], options.cwd) : file;
+  result.diagnostics.push(...checkAttributes(rendered.attributes, { file: display }));
+  if (hasErrors(result.diagnostics) || options.noPack) return result;
+
+  result.package = await packPackage(validated.tenant, rendered.attributes, {
+    ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
+  });
+  return result;
+}
+
+function displayName(abs: string, cwd: string | undefined): string {
+  if (!cwd) return abs;
+  const rel = abs.startsWith(resolve(cwd) + "/") ? abs.slice(resolve(cwd).length + 1) : abs;
+  return rel;
+}
+
+export interface BuildPlanOptions {
+  outDir: string;
+  /** Resolve secrets into a 0600 ConnectionJSON.json (otherwise placeholders). */
+  withSecrets?: boolean;
+  env?: Readonly<Record<string, string | undefined>>;
+}
+
+/** Where a tenant's package and its ConnectionJSON go: `<out>/<tenant>/INCONTACT.zip`. */
+export function packagePaths(outDir: string, name: string) {
+  return { zip: join(outDir, name, "INCONTACT.zip"), connectionJson: join(outDir, name, "ConnectionJSON.json") };
+}
+
+/** Files one compiled tenant writes; with `withSecrets` the ConnectionJSON is re-rendered with real values. */
+export function planTenantFiles(result: CompileResult, options: BuildPlanOptions): { files: PlannedFile[]; diagnostics: Diagnostic[] } {
+  if (!result.package || !result.attributes || !result.tenant) return { files: [], diagnostics: [diag("INTERNAL", "planTenantFiles needs a packed result")] };
+  const paths = packagePaths(options.outDir, result.name);
+  let connectionJson = result.attributes.ConnectionJSON;
+  let mode = 0o644;
+  const diagnostics: Diagnostic[] = [];
+  if (options.withSecrets) {
+    const resolved = resolveSecrets(result.tenant, {
+      env: options.env ?? {},
+      baseDir: dirname(result.loaded.files[0] ?? result.file),
+      locate: (field: SecretField) => {
+        const loc = result.loaded.locations.get(`/cxone/auth/${escapePointer(field)}`)?.value;
+        return loc ? { file: loc.file, line: loc.line, col: loc.col } : {};
+      },
+    });
+    diagnostics.push(...resolved.diagnostics);
+    if (hasErrors(diagnostics)) return { files: [], diagnostics };
+    const rendered = renderAttributes(result.tenant, { secrets: resolved.values });
+    diagnostics.push(...rendered.diagnostics);
+    if (!rendered.attributes) return { files: [], diagnostics };
+    connectionJson = rendered.attributes.ConnectionJSON;
+    mode = 0o600;
+  }
+  return {
+    files: [
+      { path: paths.zip, bytes: result.package.zip },
+      { path: paths.connectionJson, bytes: Buffer.from(JSON.stringify(connectionJson, null, 2) + "\n", "utf8"), mode },
+    ],
+    diagnostics,
+  };
+}

@@ -1,0 +1,364 @@
+/**
+ * Stage 1 — load: tenant file(s) → one plain config value plus where every value was written.
+ * YAML and JSON go through the same parser (JSON ⊂ YAML 1.2), so both get line:col positions
+ * (reference/engineering.md B2). `extends` chains are overlaid (objects merge, arrays and scalars
+ * replace) and `--set a.b=c` overrides come last; each value keeps the position it was written at.
+ */
+import { readFileSync, statSync } from "node:fs";
+import { dirname, relative, resolve } from "node:path";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import { diag, type Diagnostic } from "./diagnostics.js";
+import { schemaTypesAt } from "./schema.js";
+
+export interface SourceLocation {
+  file: string;
+  line: number;
+  col: number;
+}
+
+/** Where a value (and, for mapping entries, its key) was written. Keyed by JSON pointer. */
+export interface Located {
+  value: SourceLocation;
+  key?: SourceLocation;
+  /** The scalar was written in quotes: its text starts one column after `value.col`. */
+  quoted?: boolean;
+}
+
+export interface LoadOptions {
+  /** `--set path=value` overrides, applied after the extends chain, in order. */
+  set?: readonly string[];
+  /** Base directory for display paths (file names in diagnostics are relative to it). */
+  cwd?: string;
+}
+
+export interface LoadResult {
+  /** The merged document, or undefined when loading failed. `extends` is consumed here. */
+  value: Record<string, unknown> | undefined;
+  /** JSON pointer → location, for every value that survived the overlay. */
+  locations: Map<string, Located>;
+  /** Every file read, the tenant file first (for --check hashes and the manifest). */
+  files: string[];
+  /** True when the tenant file itself says `abstract: true` (a base only meant to be extended). */
+  abstract: boolean;
+  diagnostics: Diagnostic[];
+}
+
+type Scalar = string | number | boolean | null;
+type LNode =
+  | { kind: "map"; loc: SourceLocation; entries: Map<string, { key: SourceLocation; node: LNode }> }
+  | { kind: "seq"; loc: SourceLocation; items: LNode[] }
+  | { kind: "scalar"; loc: SourceLocation; value: Scalar; quoted?: boolean };
+
+/** Guards against alias bombs and absurd inputs; a real tenant file has a few hundred nodes. */
+const MAX_NODES = 100_000;
+const MAX_FILE_BYTES = 4 * 1024 * 1024;
+
+export function loadTenant(file: string, options: LoadOptions = {}): LoadResult {
+  const cwd = options.cwd ?? dirname(resolve(file));
+  const display = (abs: string) => {
+    const rel = relative(cwd, abs);
+    return rel.startsWith("..") || rel === "" ? abs : rel;
+  };
+  const diagnostics: Diagnostic[] = [];
+  const files: string[] = [];
+
+  const chain = readChain(resolve(cwd, file), display, diagnostics, files);
+  const failed = (): LoadResult => ({ value: undefined, locations: new Map(), files, abstract: false, diagnostics });
+  if (!chain) return failed();
+
+  const isAbstract = isAbstractLayer(chain[0]);
+  // Overlay from the deepest base to the tenant file itself.
+  let merged: LNode | undefined;
+  for (const layer of [...chain].reverse()) merged = merged ? overlay(merged, layer) : layer;
+  if (!merged || merged.kind !== "map") return failed();
+
+  for (const [index, assignment] of (options.set ?? []).entries()) {
+    const applied = applySet(merged, assignment, index, diagnostics);
+    if (applied) merged = applied;
+  }
+  if (diagnostics.some((d) => d.severity === "error")) return failed();
+
+  const locations = new Map<string, Located>();
+  const value = toPlain(merged, "", locations) as Record<string, unknown>;
+  return { value, locations, files, abstract: isAbstract, diagnostics };
+}
+
+/** Reads the tenant file and its `extends` bases; returns layers tenant-first, each without `extends`/`abstract` of bases. */
+function readChain(
+  first: string,
+  display: (abs: string) => string,
+  diagnostics: Diagnostic[],
+  files: string[],
+): LNode[] | undefined {
+  const layers: LNode[] = [];
+  const seen: string[] = [];
+  let current = first;
+  let via: { loc: SourceLocation; text: string } | undefined;
+  for (;;) {
+    if (seen.includes(current)) {
+      const cycle = [...seen.slice(seen.indexOf(current)), current].map(display).join(" → ");
+      diagnostics.push(diag("TENANT_EXTENDS_CYCLE", `extends forms a cycle: ${cycle}`, { ...via!.loc, path: "extends" }));
+      return undefined;
+    }
+    seen.push(current);
+    const text = readSource(current, display, via, diagnostics);
+    if (text === undefined) return undefined;
+    files.push(current);
+    const node = parseSource(text, display(current), diagnostics);
+    if (!node) return undefined;
+    if (node.kind !== "map") {
+      diagnostics.push(diag("TENANT_NOT_OBJECT", "a tenant file must be a mapping of keys to values", { ...node.loc }));
+      return undefined;
+    }
+    const ext = node.entries.get("extends");
+    node.entries.delete("extends");
+    // `abstract` marks the file it is written in; a derived tenant never inherits it.
+    if (layers.length > 0) node.entries.delete("abstract");
+    layers.push(node);
+    if (!ext) return layers;
+    if (ext.node.kind !== "scalar" || typeof ext.node.value !== "string" || ext.node.value === "") {
+      diagnostics.push(diag("TENANT_TYPE", "extends must be a file path (string)", { ...ext.node.loc, path: "extends" }));
+      return undefined;
+    }
+    via = { loc: ext.node.loc, text: ext.node.value };
+    current = resolve(dirname(current), ext.node.value);
+  }
+}
+
+function isAbstractLayer(top: LNode | undefined): boolean {
+  const entry = top?.kind === "map" ? top.entries.get("abstract") : undefined;
+  return entry?.node.kind === "scalar" && entry.node.value === true;
+}
+
+function readSource(
+  abs: string,
+  display: (abs: string) => string,
+  via: { loc: SourceLocation; text: string } | undefined,
+  diagnostics: Diagnostic[],
+): string | undefined {
+  try {
+    const size = statSync(abs).size;
+    if (size > MAX_FILE_BYTES) {
+      diagnostics.push(diag("TENANT_TOO_COMPLEX", `${display(abs)} is ${size} bytes; tenant files are limited to ${MAX_FILE_BYTES}`, { file: display(abs) }));
+      return undefined;
+    }
+    return readFileSync(abs, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === "ENOENT" || code === "ENOTDIR") {
+      if (via) {
+        diagnostics.push(
+          diag("TENANT_EXTENDS_NOT_FOUND", `extends "${via.text}": no such file (looked for ${display(abs)})`, { ...via.loc, path: "extends" }),
+        );
+      } else {
+        diagnostics.push(diag("TENANT_NOT_FOUND", `no such tenant file: ${display(abs)}`, { file: display(abs) }));
+      }
+    } else {
+      diagnostics.push(diag("IO_READ", `cannot read ${display(abs)}: ${code ?? String(error)}`, { file: display(abs) }));
+    }
+    return undefined;
+  }
+}
+
+function parseSource(text: string, file: string, diagnostics: Diagnostic[]): LNode | undefined {
+  const lineCounter = new LineCounter();
+  const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
+  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  const at = (offset: number): SourceLocation => {
+    const { line, col } = lineCounter.linePos(offset);
+    return { file, line, col };
+  };
+  const problems = [...doc.errors];
+  if (problems.length > 0) {
+    for (const error of problems) {
+      const duplicate = error.code === "DUPLICATE_KEY";
+      const firstLine = error.message.split("\n")[0] ?? error.message;
+      diagnostics.push(
+        diag(duplicate ? "TENANT_DUPLICATE_KEY" : "TENANT_SYNTAX", duplicate ? firstLine.replace(/ at line.*$/, "") : firstLine.replace(/ at line \d+, column \d+.*$/, ""), at(error.pos[0])),
+      );
+    }
+    return undefined;
+  }
+  if (doc.contents === null) {
+    diagnostics.push(diag("TENANT_NOT_OBJECT", "the tenant file is empty", { file, line: 1, col: 1 }));
+    return undefined;
+  }
+  const budget = { nodes: 0 };
+  try {
+    return toLNode(doc.contents as YamlNode, doc, at, budget);
+  } catch (error) {
+    if (error instanceof TooComplex) {
+      diagnostics.push(diag("TENANT_TOO_COMPLEX", `more than ${MAX_NODES} values after expanding aliases`, { file, line: 1, col: 1 }));
+      return undefined;
+    }
+    if (error instanceof KeyProblem) {
+      diagnostics.push(diag("TENANT_TYPE", error.message, error.loc));
+      return undefined;
+    }
+    throw error;
+  }
+}
+
+class TooComplex extends Error {}
+class KeyProblem extends Error {
+  constructor(
+    message: string,
+    readonly loc: SourceLocation,
+  ) {
+    super(message);
+  }
+}
+
+function toLNode(node: YamlNode, doc: Document, at: (offset: number) => SourceLocation, budget: { nodes: number }): LNode {
+  if (++budget.nodes > MAX_NODES) throw new TooComplex();
+  const loc = at(node.range?.[0] ?? 0);
+  if (isAlias(node)) {
+    const target = node.resolve(doc);
+    if (!target) throw new KeyProblem("unresolved alias", loc);
+    const resolved = toLNode(target as YamlNode, doc, at, budget);
+    return { ...resolved, loc };
+  }
+  if (isMap(node)) {
+    const entries = new Map<string, { key: SourceLocation; node: LNode }>();
+    for (const pair of node.items) {
+      const keyNode = pair.key as YamlNode | null;
+      const keyLoc = at(keyNode?.range?.[0] ?? node.range?.[0] ?? 0);
+      if (!isScalar(keyNode) || (typeof keyNode.value !== "string" && typeof keyNode.value !== "number")) {
+        throw new KeyProblem("mapping keys must be plain strings", keyLoc);
+      }
+      const key = String(keyNode.value);
+      const valueNode = pair.value as YamlNode | null;
+      const child: LNode = valueNode ? toLNode(valueNode, doc, at, budget) : { kind: "scalar", loc: keyLoc, value: null };
+      entries.set(key, { key: keyLoc, node: child });
+    }
+    return { kind: "map", loc, entries };
+  }
+  if (isSeq(node)) {
+    return { kind: "seq", loc, items: node.items.map((item) => toLNode(item as YamlNode, doc, at, budget)) };
+  }
+  if (isScalar(node)) {
+    const v = node.value;
+    const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
+    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return { kind: "scalar", loc, value: v, ...(quoted ? { quoted } : {}) };
+    // Dates, binary and other tags are not tenant data: keep their source text.
+    return { kind: "scalar", loc, value: String(node.source ?? v) };
+  }
+  throw new KeyProblem("unsupported YAML node", loc);
+}
+
+/** Objects merge key by key; anything else in the overlay replaces the base value. */
+function overlay(base: LNode, top: LNode): LNode {
+  if (base.kind !== "map" || top.kind !== "map") return top;
+  const entries = new Map(base.entries);
+  for (const [key, entry] of top.entries) {
+    const under = entries.get(key);
+    entries.set(key, under ? { key: entry.key, node: overlay(under.node, entry.node) } : entry);
+  }
+  return { kind: "map", loc: top.loc, entries };
+}
+
+const SET_PATTERN = /^([A-Za-z_$][\w$-]*(?:\.[A-Za-z_$][\w$-]*|\[\d+\])*)=([\s\S]*)$/;
+
+/** Applies one `--set a.b[0]=value`, typing the value by the schema at that path. */
+function applySet(root: LNode, assignment: string, index: number, diagnostics: Diagnostic[]): LNode | undefined {
+  const file = `--set #${index + 1}`;
+  const match = SET_PATTERN.exec(assignment);
+  if (!match) {
+    diagnostics.push(diag("TENANT_SET_SYNTAX", `--set "${assignment}": expected path=value, e.g. import.pageSize=50`, { file, line: 1, col: 1 }));
+    return undefined;
+  }
+  const pathText = match[1]!;
+  const raw = match[2]!;
+  const segments = splitPath(pathText);
+  const loc: SourceLocation = { file, line: 1, col: pathText.length + 2 };
+  const typed = typeSetValue(raw, segments, loc, diagnostics);
+  if (typed === undefined) return undefined;
+  return setIn(root, segments, typed, loc);
+}
+
+function splitPath(text: string): (string | number)[] {
+  const out: (string | number)[] = [];
+  for (const part of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(part[2] !== undefined ? Number(part[2]) : part[1]!);
+  return out;
+}
+
+function typeSetValue(raw: string, segments: (string | number)[], loc: SourceLocation, diagnostics: Diagnostic[]): LNode | undefined {
+  const types = schemaTypesAt(segments);
+  const where = { ...loc, path: segments.map((s) => (typeof s === "number" ? `[${s}]` : s)).join(".").replace(/\.\[/g, "[") };
+  const fail = (expected: string) => {
+    diagnostics.push(diag("TENANT_SET_TYPE", `--set value "${raw}" is not ${expected}`, where));
+    return undefined;
+  };
+  if (types.has("string") && types.size === 1) return { kind: "scalar", loc, value: raw };
+  if (types.has("integer") || types.has("number")) {
+    if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(raw.trim())) return { kind: "scalar", loc, value: Number(raw) };
+    if (!types.has("string") && !types.has("object")) return fail(types.has("integer") ? "an integer" : "a number");
+  }
+  if (types.has("boolean")) {
+    if (raw === "true" || raw === "false") return { kind: "scalar", loc, value: raw === "true" };
+    if (types.size === 1) return fail("true or false");
+  }
+  // Arrays, objects (e.g. a secret reference {env: NAME}) and unknown paths: read the value as YAML flow text.
+  const node = parseSource(raw, loc.file, diagnostics);
+  if (!node) return undefined;
+  return relocate(node, loc);
+}
+
+/** --set values are one line: report every position inside them at the value's column. */
+function relocate(node: LNode, loc: SourceLocation): LNode {
+  const at = { ...loc, col: loc.col + node.loc.col - 1 };
+  if (node.kind === "map") {
+    const entries = new Map([...node.entries].map(([k, e]) => [k, { key: { ...loc, col: loc.col + e.key.col - 1 }, node: relocate(e.node, loc) }]));
+    return { kind: "map", loc: at, entries };
+  }
+  if (node.kind === "seq") return { kind: "seq", loc: at, items: node.items.map((i) => relocate(i, loc)) };
+  return { ...node, loc: at };
+}
+
+function setIn(node: LNode, segments: (string | number)[], value: LNode, loc: SourceLocation): LNode {
+  if (segments.length === 0) return value;
+  const [head, ...rest] = segments;
+  if (typeof head === "number") {
+    const items = node.kind === "seq" ? [...node.items] : [];
+    const under = items[head] ?? { kind: "map", loc, entries: new Map() };
+    while (items.length < head) items.push({ kind: "scalar", loc, value: null });
+    items[head] = setIn(under, rest, value, loc);
+    return { kind: "seq", loc: node.kind === "seq" ? node.loc : loc, items };
+  }
+  const entries = node.kind === "map" ? new Map(node.entries) : new Map<string, { key: SourceLocation; node: LNode }>();
+  const under = entries.get(head!)?.node ?? { kind: "map", loc, entries: new Map() };
+  entries.set(head!, { key: loc, node: setIn(under, rest, value, loc) });
+  return { kind: "map", loc: node.kind === "map" ? node.loc : loc, entries };
+}
+
+function toPlain(node: LNode, pointer: string, locations: Map<string, Located>, key?: SourceLocation): unknown {
+  locations.set(pointer, { value: node.loc, ...(key ? { key } : {}), ...(node.kind === "scalar" && node.quoted ? { quoted: true } : {}) });
+  if (node.kind === "scalar") return node.value;
+  if (node.kind === "seq") return node.items.map((item, i) => toPlain(item, `${pointer}/${i}`, locations));
+  const out: Record<string, unknown> = {};
+  for (const [k, entry] of node.entries) {
+    // Own data property even for "__proto__": tenant keys are never object machinery.
+    Object.defineProperty(out, k, {
+      value: toPlain(entry.node, `${pointer}/${escapePointer(k)}`, locations, entry.key),
+      enumerable: true,
+      writable: true,
+      configurable: true,
+    });
+  }
+  return out;
+}
+
+export function escapePointer(segment: string): string {
+  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
+}
+
+/** `/import/activeValues/0` → `import.activeValues[0]` for messages. */
+export function pointerToPath(pointer: string): string {
+  if (pointer === "") return "";
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
+    .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
+    .join("");
+}

@@ -1,0 +1,119 @@
+/**
+ * Stage 5 — pack: rendered attributes → the T2P zip, in memory. Native layout
+ * (reference/saviynt-rest.md §5): two root entries with one stamp, 24 attributes in exporter
+ * order, ConnectionJSON "" (or a pass-through ciphertext), CRLF inner documents, ASCII only.
+ *
+ * Reproducible (engineering.md B5, C1): entries appended from buffers in a fixed order with a
+ * fixed mode and the package time as DOS time; the GUID is a name-based UUID of the content.
+ * Entries are STORED, not deflated: deflate bytes depend on the zlib build, and a package must be
+ * byte-identical on every machine that runs the same savpkg version (see README "Reproducible").
+ */
+import { createHash } from "node:crypto";
+import { ZipArchive } from "archiver";
+import {
+  buildConnectionFile,
+  buildObjectSummary,
+  connectionEntryName,
+  entryStamp,
+  objectSummaryEntryName,
+  REST_ATTRIBUTES,
+  serializeAttributeValue,
+  serializeNativeFile,
+} from "./t2p.js";
+import type { RenderedAttributes } from "./render.js";
+import type { TenantConfig } from "./validate.js";
+
+/** Used when neither the tenant nor SOURCE_DATE_EPOCH gives a time (npm's choice, engineering.md C1.2). */
+export const DEFAULT_PACKAGE_TIME = new Date("1985-10-26T08:15:00Z");
+/** Namespace of savpkg's name-based (v5) package GUIDs. */
+const GUID_NAMESPACE = "5b0c6f0e-3d1a-5e8f-9a57-2a6f1c0d7e41";
+
+export interface PackOptions {
+  /** Seconds since the epoch (SOURCE_DATE_EPOCH), used when the tenant pins no time. */
+  sourceDateEpoch?: number;
+}
+
+export interface PackageEntry {
+  name: string;
+  bytes: Buffer;
+}
+
+export interface PackedPackage {
+  connectionName: string;
+  time: Date;
+  stamp: string;
+  guid: string;
+  entries: PackageEntry[];
+  zip: Buffer;
+}
+
+/** The package time: the tenant's `package.exportedAt`, else SOURCE_DATE_EPOCH, else the default; whole seconds, UTC. */
+export function packageTime(tenant: TenantConfig, options: PackOptions): Date {
+  const pinned = tenant.package.exportedAt ? Date.parse(tenant.package.exportedAt) : NaN;
+  const ms = !Number.isNaN(pinned) ? pinned : options.sourceDateEpoch !== undefined ? options.sourceDateEpoch * 1000 : DEFAULT_PACKAGE_TIME.getTime();
+  return new Date(Math.floor(ms / 1000) * 1000);
+}
+
+/** The package's entries (names and bytes) without zipping: what --check and tests compare. */
+export function planPackage(tenant: TenantConfig, attributes: RenderedAttributes, options: PackOptions = {}) {
+  const time = packageTime(tenant, options);
+  const stamp = entryStamp(time);
+  const stored = new Map<string, string>();
+  for (const name of REST_ATTRIBUTES) stored.set(name, "");
+  for (const [name, value] of Object.entries(attributes)) {
+    // ConnectionJSON carries credentials: never plaintext inside a package (§5.6, §5.7).
+    if (name !== "ConnectionJSON") stored.set(name, serializeAttributeValue(value));
+  }
+  stored.set("ConnectionJSON", tenant.package.connectionJsonCiphertext ?? "");
+  const connectionText = serializeNativeFile(
+    buildConnectionFile({ name: tenant.connection.name, description: tenant.connection.description, attributes: stored }),
+  );
+  const guid = nameBasedUuid(`${tenant.connection.name}\n${tenant.package.system}\n${tenant.package.exportedBy}\n${stamp}\n${connectionText}`);
+  const summaryText = serializeNativeFile(
+    buildObjectSummary({
+      connectionName: tenant.connection.name,
+      guid,
+      exportedBy: tenant.package.exportedBy,
+      exportedOn: time,
+      system: tenant.package.system,
+    }),
+  );
+  const entries: PackageEntry[] = [
+    { name: objectSummaryEntryName(stamp), bytes: Buffer.from(summaryText, "ascii") },
+    { name: connectionEntryName(stamp), bytes: Buffer.from(connectionText, "ascii") },
+  ];
+  return { connectionName: tenant.connection.name, time, stamp, guid, entries };
+}
+
+export async function packPackage(tenant: TenantConfig, attributes: RenderedAttributes, options: PackOptions = {}): Promise<PackedPackage> {
+  const plan = planPackage(tenant, attributes, options);
+  return { ...plan, zip: await zipEntries(plan.entries, plan.time) };
+}
+
+/** Zips entries in the given order with fixed metadata; the result depends only on the input. */
+export async function zipEntries(entries: readonly PackageEntry[], time: Date): Promise<Buffer> {
+  const archive = new ZipArchive({ store: true });
+  const chunks: Buffer[] = [];
+  archive.on("data", (chunk: Buffer) => chunks.push(chunk));
+  const done = new Promise<void>((resolve, reject) => {
+    archive.on("end", () => resolve());
+    archive.on("error", reject);
+    archive.on("warning", reject);
+  });
+  // DOS time has 2-second resolution; archiver writes it in UTC.
+  const date = new Date(Math.floor(time.getTime() / 2000) * 2000);
+  for (const entry of entries) archive.append(entry.bytes, { name: entry.name, date, mode: 0o644 });
+  await archive.finalize();
+  await done;
+  return Buffer.concat(chunks);
+}
+
+/** RFC 9562 UUID version 5 (SHA-1, name-based) in the savpkg namespace. */
+export function nameBasedUuid(name: string): string {
+  const ns = Buffer.from(GUID_NAMESPACE.replace(/-/g, ""), "hex");
+  const hash = createHash("sha1").update(ns).update(name, "utf8").digest();
+  hash[6] = (hash[6]! & 0x0f) | 0x50;
+  hash[8] = (hash[8]! & 0x3f) | 0x80;
+  const hex = hash.subarray(0, 16).toString("hex");
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}

@@ -1,0 +1,738 @@
+/**
+ * readPackage: zip bytes → the normalised package model (src/package-model.ts).
+ *
+ * Packages from elsewhere are untrusted input. The zip layer (reference/engineering.md C4) reads the
+ * central directory with yauzl and refuses, with one one-line diagnostic and nothing written,
+ * anything a T2P export never contains: unsafe names, links, duplicates (also after case/NFC
+ * folding), encryption, exotic methods, too many or too large entries (counted while inflating),
+ * suspicious ratios, overlapping entries, nested archives, truncated or non-zip input.
+ * The package layer then tolerates what real exports do contain (reference/saviynt-rest.md §5.1–5.6):
+ * a top folder, `__MACOSX/` AppleDouble files, directory entries, a BOM, CRLF, SOAP attribute sets,
+ * null values, invalid inner JSON (reported, the rest still read) and an encrypted ConnectionJSON.
+ */
+import { createHash } from "node:crypto";
+import { crc32 } from "node:zlib";
+import yauzl from "yauzl";
+import type { Entry, ZipFile } from "yauzl";
+import { diag, type Code, type Diagnostic } from "./diagnostics.js";
+import type {
+  AttributeState,
+  ConnectionInfo,
+  EntryKind,
+  ObjectSummaryInfo,
+  PackageAttribute,
+  PackageEntry,
+  PackageModel,
+  ReadResult,
+} from "./package-model.js";
+import { ENTRY_NAME_PATTERN, REST_ATTRIBUTES, SECRET_ATTRIBUTES, SOAP_ATTRIBUTES } from "./t2p.js";
+
+export type { ReadResult } from "./package-model.js";
+
+const MiB = 1024 * 1024;
+
+/** Limits from reference/engineering.md C4.5; T2P packages are a few tens of kilobytes. */
+export interface ZipLimits {
+  maxEntries: number;
+  maxEntryBytes: number;
+  maxTotalBytes: number;
+  maxRatio: number;
+  /** The zip itself; the CLI should check the file size against this before reading it. */
+  maxInputBytes: number;
+}
+
+export const ZIP_LIMITS: Readonly<ZipLimits> = {
+  maxEntries: 64,
+  maxEntryBytes: 16 * MiB,
+  maxTotalBytes: 64 * MiB,
+  maxRatio: 1000,
+  maxInputBytes: 64 * MiB,
+};
+
+export interface ReadOptions {
+  /** Name of the input for messages (e.g. the zip's path as the user typed it). */
+  source?: string;
+  /** Tighter limits (tests, embedding); never looser than needed. */
+  limits?: Partial<ZipLimits>;
+}
+
+export async function readPackage(bytes: Uint8Array, opts: ReadOptions = {}): Promise<ReadResult> {
+  const limits: ZipLimits = { ...ZIP_LIMITS, ...opts.limits };
+  const where = opts.source !== undefined ? { file: opts.source } : {};
+  let files: ZipMember[];
+  try {
+    const archive = await readArchive(Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength), limits);
+    if ("refusal" in archive) return { diagnostics: [diag(archive.refusal.code, archive.refusal.message, where)], fatal: true };
+    files = archive.members;
+  } catch (error) {
+    // yauzl promises never crash the process, but anything unexpected is still a refusal, not a throw.
+    return { diagnostics: [diag("ZIP_CORRUPT", `cannot read the zip: ${oneLine(error)}`, where)], fatal: true };
+  }
+  return interpretPackage(files, opts.source);
+}
+
+// ------------------------------------------------------------------------------------------------
+// Zip layer
+
+interface ZipMember {
+  name: string;
+  method: number;
+  compressedSize: number;
+  size: number;
+  /** Inflated bytes; empty for directory entries. */
+  data: Buffer;
+}
+
+interface Refusal {
+  code: Code;
+  message: string;
+}
+
+const refuse = (code: Code, message: string): { refusal: Refusal } => ({ refusal: { code, message } });
+
+const S_IFMT = 0o170000;
+const S_IFREG = 0o100000;
+const S_IFDIR = 0o040000;
+const S_IFLNK = 0o120000;
+const NESTED_ARCHIVE_NAME = /\.(zip|jar|war|ear)$/i;
+
+async function readArchive(buf: Buffer, limits: ZipLimits): Promise<{ members: ZipMember[] } | { refusal: Refusal }> {
+  if (buf.length > limits.maxInputBytes) {
+    return refuse("ZIP_LIMIT", `the zip is ${buf.length} bytes, more than the ${limits.maxInputBytes}-byte limit`);
+  }
+  let zip: ZipFile;
+  try {
+    // decodeStrings: false so that every name check below is ours and reports its own reason;
+    // yauzl's strict name decoding and validateFileName are still applied to each name.
+    zip = await yauzl.fromBufferPromise(buf, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, strictFileNames: true });
+  } catch (error) {
+    return refuse("ZIP_CORRUPT", `not a zip file, or a truncated one (${oneLine(error)})`);
+  }
+  if (zip.entryCount > limits.maxEntries) {
+    return refuse("ZIP_LIMIT", `the zip has ${zip.entryCount} entries, more than the limit of ${limits.maxEntries}`);
+  }
+
+  const entries: Entry[] = [];
+  try {
+    for await (const entry of zip.eachEntry()) {
+      entries.push(entry);
+      if (entries.length > limits.maxEntries) return refuse("ZIP_LIMIT", `the zip has more than ${limits.maxEntries} entries`);
+    }
+  } catch (error) {
+    const message = oneLine(error);
+    if (/strong encryption/i.test(message)) return refuse("ZIP_ENCRYPTED", `an entry is encrypted (${message})`);
+    return refuse("ZIP_CORRUPT", `the central directory is corrupt (${message})`);
+  }
+
+  // Metadata checks first: nothing is inflated until every entry has passed them.
+  const names: string[] = [];
+  const exact = new Map<string, string>();
+  const folded = new Map<string, string>();
+  let declaredTotal = 0;
+  for (const entry of entries) {
+    const decoded = decodeEntryName(entry);
+    if ("refusal" in decoded) return decoded;
+    const name = decoded.name;
+    const shown = JSON.stringify(name);
+    const unsafe = unsafeNameReason(name);
+    if (unsafe) return refuse("ZIP_UNSAFE_PATH", `entry ${shown} is unsafe: ${unsafe}`);
+    if (exact.has(name)) return refuse("ZIP_DUPLICATE", `entry ${shown} appears twice`);
+    const key = foldName(name);
+    const clash = folded.get(key);
+    if (clash !== undefined) return refuse("ZIP_DUPLICATE", `entries ${JSON.stringify(clash)} and ${shown} collide when case and Unicode normalisation are ignored`);
+    exact.set(name, name);
+    folded.set(key, name);
+
+    const isDir = name.endsWith("/");
+    const type = (entry.externalFileAttributes >>> 16) & S_IFMT;
+    if (type === S_IFLNK) return refuse("ZIP_LINK", `entry ${shown} is a symbolic link`);
+    if (type !== 0 && type !== S_IFREG && type !== S_IFDIR) return refuse("ZIP_LINK", `entry ${shown} is not a regular file (mode ${type.toString(8)})`);
+    if (type === S_IFDIR && !isDir) return refuse("ZIP_LINK", `entry ${shown} is marked as a directory but named like a file`);
+    if (entry.generalPurposeBitFlag & 0x1) return refuse("ZIP_ENCRYPTED", `entry ${shown} is encrypted`);
+    if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) {
+      return refuse("ZIP_METHOD", `entry ${shown} uses compression method ${entry.compressionMethod} (only store and deflate are read)`);
+    }
+    if (isDir && entry.uncompressedSize !== 0) return refuse("ZIP_CORRUPT", `directory entry ${shown} has content`);
+    if (NESTED_ARCHIVE_NAME.test(name)) return refuse("ZIP_NESTED", `entry ${shown} is an archive inside the archive`);
+    if (entry.uncompressedSize > limits.maxEntryBytes) {
+      return refuse("ZIP_LIMIT", `entry ${shown} declares ${entry.uncompressedSize} bytes, more than the ${limits.maxEntryBytes}-byte limit`);
+    }
+    if (entry.uncompressedSize > 0 && (entry.compressedSize === 0 || entry.uncompressedSize / entry.compressedSize > limits.maxRatio)) {
+      return refuse("ZIP_LIMIT", `entry ${shown} has a compression ratio over ${limits.maxRatio} (${entry.compressedSize} → ${entry.uncompressedSize} bytes)`);
+    }
+    declaredTotal += entry.uncompressedSize;
+    if (declaredTotal > limits.maxTotalBytes) {
+      return refuse("ZIP_LIMIT", `the entries declare more than ${limits.maxTotalBytes} bytes in total`);
+    }
+    names.push(name);
+  }
+
+  // Overlap (reference/engineering.md C4.5): in offset order, each local header + data must end
+  // before the next one starts. Also catches two central records sharing one local header.
+  const order = entries.map((entry, i) => ({ entry, name: names[i]! })).sort((x, y) => x.entry.relativeOffsetOfLocalHeader - y.entry.relativeOffsetOfLocalHeader);
+  let previousEnd = 0;
+  let previousName = "";
+  for (const { entry, name } of order) {
+    const start = entry.relativeOffsetOfLocalHeader;
+    if (start < previousEnd) return refuse("ZIP_OVERLAP", `entries ${JSON.stringify(previousName)} and ${JSON.stringify(name)} overlap`);
+    let header;
+    try {
+      header = await zip.readLocalFileHeaderPromise(entry);
+    } catch (error) {
+      return refuse("ZIP_CORRUPT", `entry ${JSON.stringify(name)} has a corrupt local header (${oneLine(error)})`);
+    }
+    // A local name that differs from the central one shows different files to different tools.
+    if (!header.fileName.equals(entry.fileNameRaw)) return refuse("ZIP_CORRUPT", `entry ${JSON.stringify(name)} has a different name in its local header`);
+    if (header.compressionMethod !== entry.compressionMethod || (header.generalPurposeBitFlag & 0x1) !== (entry.generalPurposeBitFlag & 0x1)) {
+      return refuse("ZIP_CORRUPT", `entry ${JSON.stringify(name)} has a local header that disagrees with the central directory`);
+    }
+    previousEnd = header.fileDataStart + entry.compressedSize;
+    previousName = name;
+  }
+
+  // Inflate, counting real bytes: the declared sizes above are only claims.
+  const members: ZipMember[] = [];
+  const budget = { total: 0 };
+  for (let i = 0; i < entries.length; i++) {
+    const entry = entries[i]!;
+    const name = names[i]!;
+    const base = { name, method: entry.compressionMethod, compressedSize: entry.compressedSize, size: entry.uncompressedSize };
+    if (name.endsWith("/")) {
+      members.push({ ...base, data: Buffer.alloc(0) });
+      continue;
+    }
+    const data = await inflateEntry(zip, entry, name, limits, budget);
+    if ("refusal" in data) return data;
+    if (crc32(data.bytes) !== entry.crc32) return refuse("ZIP_CORRUPT", `entry ${JSON.stringify(name)} fails its CRC-32 check`);
+    if (isZipMagic(data.bytes)) return refuse("ZIP_NESTED", `entry ${JSON.stringify(name)} is a zip archive inside the archive`);
+    members.push({ ...base, data: data.bytes });
+  }
+  return { members };
+}
+
+function decodeEntryName(entry: Entry): { name: string } | { refusal: Refusal } {
+  const raw = entry.fileNameRaw;
+  const utf8 = (entry.generalPurposeBitFlag & 0x800) !== 0;
+  if (!utf8 && raw.some((b) => b >= 0x80)) {
+    // CP437 names are never written by Saviynt's (Java) exporter nor by savpkg; guessing is unsafe.
+    return refuse("ZIP_UNSAFE_PATH", `entry name ${JSON.stringify(raw.toString("latin1"))} is not marked UTF-8 and is not ASCII`);
+  }
+  let name: string;
+  try {
+    name = yauzl.getFileNameLowLevel(entry.generalPurposeBitFlag, raw, entry.extraFields, true);
+    if (utf8) new TextDecoder("utf-8", { fatal: true }).decode(raw);
+  } catch {
+    return refuse("ZIP_UNSAFE_PATH", `entry name ${JSON.stringify(raw.toString("latin1"))} is not valid UTF-8`);
+  }
+  return { name };
+}
+
+/** Why an entry name must not be used, or undefined (reference/engineering.md C4.2). */
+export function unsafeNameReason(name: string): string | undefined {
+  if (name === "") return "empty name";
+  if (/[\u0000-\u001f\u007f]/.test(name)) return "control character in the name";
+  if (name.includes("\\")) return "backslash in the name";
+  if (name.startsWith("/")) return "absolute path";
+  if (/^[A-Za-z]:/.test(name) || name.includes(":")) return "drive letter or colon in the name";
+  const yauzlReason = yauzl.validateFileName(name);
+  if (yauzlReason !== null) return yauzlReason;
+  const segments = (name.endsWith("/") ? name.slice(0, -1) : name).split("/");
+  for (const segment of segments) {
+    if (segment === "" ) return "empty path segment";
+    if (segment === "." || segment === "..") return `"${segment}" path segment`;
+    if (/[. ]$/.test(segment)) return "path segment ending in a dot or space";
+    if (Buffer.byteLength(segment, "utf8") > 255) return "path segment longer than 255 bytes";
+  }
+  return undefined;
+}
+
+/** Case- and NFC-insensitive key: two names with the same key overwrite each other on macOS/Windows. */
+function foldName(name: string): string {
+  return name.replace(/\/$/, "").normalize("NFC").toLowerCase();
+}
+
+function isZipMagic(bytes: Buffer): boolean {
+  return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5 || bytes[2] === 7);
+}
+
+async function inflateEntry(zip: ZipFile, entry: Entry, name: string, limits: ZipLimits, budget: { total: number }): Promise<{ bytes: Buffer } | { refusal: Refusal }> {
+  const shown = JSON.stringify(name);
+  let stream;
+  try {
+    stream = await zip.openReadStreamPromise(entry);
+  } catch (error) {
+    return refuse("ZIP_CORRUPT", `entry ${shown} cannot be opened (${oneLine(error)})`);
+  }
+  return await new Promise((resolve) => {
+    const chunks: Buffer[] = [];
+    let count = 0;
+    let settled = false;
+    const finish = (value: { bytes: Buffer } | { refusal: Refusal }) => {
+      if (settled) return;
+      settled = true;
+      resolve(value);
+    };
+    stream.on("data", (chunk: Buffer) => {
+      if (settled) return;
+      count += chunk.length;
+      budget.total += chunk.length;
+      let refusal: { refusal: Refusal } | undefined;
+      if (count > limits.maxEntryBytes) refusal = refuse("ZIP_LIMIT", `entry ${shown} inflates to more than ${limits.maxEntryBytes} bytes`);
+      else if (budget.total > limits.maxTotalBytes) refusal = refuse("ZIP_LIMIT", `the entries inflate to more than ${limits.maxTotalBytes} bytes in total`);
+      else if (count > limits.maxRatio * Math.max(entry.compressedSize, 1)) refusal = refuse("ZIP_LIMIT", `entry ${shown} inflates with a ratio over ${limits.maxRatio}`);
+      if (refusal) {
+        // Stop inflating at once: memory stays bounded by the limits whatever the archive claims.
+        stream.destroy();
+        finish(refusal);
+        return;
+      }
+      chunks.push(chunk);
+    });
+    stream.on("error", (error: unknown) => {
+      const message = oneLine(error);
+      if (/too many bytes/i.test(message)) finish(refuse("ZIP_LIMIT", `entry ${shown} inflates to more than its declared size`));
+      else finish(refuse("ZIP_CORRUPT", `entry ${shown} cannot be inflated (${message})`));
+    });
+    stream.on("end", () => finish({ bytes: Buffer.concat(chunks, count) }));
+  });
+}
+
+function oneLine(error: unknown): string {
+  const text = error instanceof Error ? error.message : String(error);
+  return text.replace(/\s+/g, " ").trim();
+}
+
+// ------------------------------------------------------------------------------------------------
+// Package layer (reference/saviynt-rest.md §5)
+
+const OBJECT_SUMMARY_NAME = /^ObjectSummary[^/]*\.json$/i;
+const CONNECTION_NAME = /^Connection[^/]*\.json$/i;
+
+function basename(name: string): string {
+  return name.slice(name.lastIndexOf("/") + 1);
+}
+
+function dirname(name: string): string {
+  return name.slice(0, name.lastIndexOf("/") + 1);
+}
+
+function entryKind(name: string): EntryKind {
+  if (name.endsWith("/")) return name === "__MACOSX/" || name.startsWith("__MACOSX/") ? "macos" : "directory";
+  const base = basename(name);
+  if (name.startsWith("__MACOSX/") || base.startsWith("._") || base === ".DS_Store") return "macos";
+  if (OBJECT_SUMMARY_NAME.test(base)) return "object-summary";
+  if (CONNECTION_NAME.test(base)) return "connection";
+  return "other";
+}
+
+function interpretPackage(members: ZipMember[], source: string | undefined): ReadResult {
+  const diagnostics: Diagnostic[] = [];
+  const where = source !== undefined ? { file: source } : {};
+  const report = (code: Code, message: string, extra: { path?: string; severity?: Diagnostic["severity"] } = {}) =>
+    diagnostics.push(diag(code, message, { ...where, ...extra }));
+
+  const entries: PackageEntry[] = members.map((m) => ({ name: m.name, kind: entryKind(m.name), method: m.method, compressedSize: m.compressedSize, size: m.size }));
+  const macosEntries = entries.filter((e) => e.kind === "macos").length;
+  const directoryEntries = entries.filter((e) => e.kind === "directory").length;
+  if (macosEntries > 0) report("PKG_LAYOUT_WARNING", `ignored ${macosEntries} macOS metadata entr${macosEntries === 1 ? "y" : "ies"} (__MACOSX/, ._*): the zip was re-packed on a Mac`);
+  if (directoryEntries > 0) report("PKG_LAYOUT_WARNING", `ignored ${directoryEntries} directory entr${directoryEntries === 1 ? "y" : "ies"} (native exports have none)`);
+  for (const e of entries) if (e.kind === "other") report("PKG_LAYOUT_WARNING", `ignored unexpected entry ${JSON.stringify(e.name)}`);
+
+  const pick = (kind: EntryKind): ZipMember[] => members.filter((_, i) => entries[i]!.kind === kind);
+  const connections = pick("connection");
+  const summaries = pick("object-summary");
+  if (connections.length === 0) {
+    report("PKG_LAYOUT", "no Connection_<stamp>(UTC).json entry: not a T2P connection package");
+    return { diagnostics, fatal: true };
+  }
+  if (connections.length > 1) {
+    report("PKG_LAYOUT", `${connections.length} Connection_*.json entries (${connections.map((c) => c.name).join(", ")}); a connection package has one`);
+    return { diagnostics, fatal: true };
+  }
+  const connectionMember = connections[0]!;
+  const folder = dirname(connectionMember.name);
+  if (folder !== "") report("PKG_LAYOUT_WARNING", `package files are inside the folder ${JSON.stringify(folder)} (native exports put them at the root)`);
+
+  let summaryMember: ZipMember | undefined = summaries.find((s) => dirname(s.name) === folder) ?? summaries[0];
+  if (summaries.length === 0) report("PKG_LAYOUT", "no ObjectSummary_<stamp>(UTC).json entry");
+  else if (summaries.length > 1) report("PKG_LAYOUT", `${summaries.length} ObjectSummary_*.json entries; reading ${JSON.stringify(summaryMember!.name)}`);
+  else if (dirname(summaryMember!.name) !== folder) report("PKG_LAYOUT_WARNING", "ObjectSummary and Connection files are in different folders");
+
+  const stampOf = (m: ZipMember | undefined): string | null => {
+    if (!m) return null;
+    const match = ENTRY_NAME_PATTERN.exec(basename(m.name));
+    if (!match) report("PKG_LAYOUT_WARNING", `entry name ${JSON.stringify(basename(m.name))} is not of the native form <Kind>_yyyy-MM-dd_HH-mm-ss(UTC).json`);
+    return match?.[2] ?? null;
+  };
+  const connectionStamp = stampOf(connectionMember);
+  const objectSummaryStamp = stampOf(summaryMember);
+  if (connectionStamp !== null && objectSummaryStamp !== null) {
+    // Native exports: the same stamp, or the summary one second later (§5.1).
+    const delta = (stampMillis(objectSummaryStamp) - stampMillis(connectionStamp)) / 1000;
+    if (!(delta === 0 || delta === 1)) report("PKG_LAYOUT_WARNING", `entry-name stamps differ (${objectSummaryStamp} vs ${connectionStamp})`);
+  }
+
+  // ObjectSummary (§5.2): a defect here is reported but the connection is still read.
+  let summary: ObjectSummaryInfo | null = null;
+  if (summaryMember) {
+    const doc = parseFile(summaryMember, report);
+    if (doc !== undefined) {
+      if (!isObject(doc)) report("PKG_LAYOUT", `${summaryMember.name} is not a JSON object`);
+      else summary = readSummary(summaryMember.name, doc, report);
+    }
+  }
+
+  // Connection (§5.3): without it there is nothing to show, so failures here are fatal.
+  const connectionDoc = parseFile(connectionMember, report);
+  if (connectionDoc === undefined) return { diagnostics, fatal: true };
+  if (!isObject(connectionDoc) || Object.keys(connectionDoc).length === 0) {
+    report("PKG_LAYOUT", `${connectionMember.name} is not an object keyed by the connection name`);
+    return { diagnostics, fatal: true };
+  }
+  const keys = Object.keys(connectionDoc);
+  const key = keys[0]!;
+  if (keys.length > 1) report("PKG_LAYOUT", `${connectionMember.name} holds ${keys.length} connections (${keys.join(", ")}); reading ${JSON.stringify(key)}`);
+  const body = connectionDoc[key];
+  if (!isObject(body)) {
+    report("PKG_LAYOUT", `connection ${JSON.stringify(key)} is not an object`);
+    return { diagnostics, fatal: true };
+  }
+  const connection = readConnection(connectionMember.name, key, body, connectionDoc, report);
+
+  if (connection.name !== null && connection.name !== key) {
+    report("PKG_NAME_MISMATCH", `connectionname ${JSON.stringify(connection.name)} differs from the connection key ${JSON.stringify(key)}`, { path: "connectionname" });
+  }
+  if (summary && summary.connectionNames.length > 0 && summary.connectionNames[0] !== key) {
+    report("PKG_NAME_MISMATCH", `ObjectSummary names connection ${JSON.stringify(summary.connectionNames[0])} but the package holds ${JSON.stringify(key)}`, { path: "Objects.connection[0]" });
+  }
+
+  const model: PackageModel = {
+    entries,
+    layout: { folder, objectSummaryStamp, connectionStamp, macosEntries, directoryEntries },
+    summary,
+    connection,
+  };
+  if (source !== undefined) model.source = source;
+  return { model, diagnostics, fatal: false };
+}
+
+type Report = (code: Code, message: string, extra?: { path?: string; severity?: Diagnostic["severity"] }) => void;
+
+function stampMillis(stamp: string): number {
+  const m = /^(\d{4})-(\d\d)-(\d\d)_(\d\d)-(\d\d)-(\d\d)$/.exec(stamp);
+  if (!m) return NaN;
+  return Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!);
+}
+
+/** Decodes one package file: BOM and non-ASCII tolerated with a warning, CRLF is JSON whitespace. */
+function parseFile(member: ZipMember, report: Report): unknown {
+  let bytes = member.data;
+  if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
+    report("PKG_LAYOUT_WARNING", `${member.name} starts with a UTF-8 byte-order mark (native exports have none)`);
+    bytes = bytes.subarray(3);
+  }
+  let text: string;
+  try {
+    text = new TextDecoder("utf-8", { fatal: true }).decode(bytes);
+  } catch {
+    report("PKG_JSON_INVALID", `${member.name} is not UTF-8 text`);
+    return undefined;
+  }
+  if (/[^\u0000-\u007f]/.test(text)) report("PKG_NON_ASCII", `${member.name} is not pure ASCII (native exports escape every non-ASCII character)`);
+  const parsed = parseJsonText(text);
+  if (!parsed.ok) {
+    report("PKG_JSON_INVALID", `${member.name} is not valid JSON: ${parsed.error}`);
+    return undefined;
+  }
+  for (const dup of findDuplicateKeys(text)) report("PKG_JSON_INVALID", `${member.name}: key ${JSON.stringify(dup.key)} appears twice in one object (the last one wins)`, { path: dup.path, severity: "warning" });
+  return parsed.value;
+}
+
+function readSummary(entry: string, doc: Record<string, unknown>, report: Report): ObjectSummaryInfo {
+  const info = isObject(doc.Information) ? doc.Information : undefined;
+  if (!info) report("PKG_LAYOUT", `${entry} has no "Information" object`);
+  const objects = isObject(doc.Objects) ? doc.Objects : {};
+  if (!isObject(doc.Objects)) report("PKG_LAYOUT", `${entry} has no "Objects" object`);
+  const list = objects.connection;
+  const connectionNames = Array.isArray(list) ? list.filter((n): n is string => typeof n === "string") : [];
+  if (!Array.isArray(list) || connectionNames.length === 0) report("PKG_LAYOUT", `${entry} lists no connection under Objects.connection`, { path: "Objects.connection" });
+  else if (connectionNames.length > 1) report("PKG_LAYOUT", `${entry} lists ${connectionNames.length} connections; a connection package holds one`, { path: "Objects.connection" });
+  const others = Object.keys(objects).filter((k) => k !== "connection");
+  if (others.length > 0) report("PKG_LAYOUT_WARNING", `${entry} also lists ${others.join(", ")} objects, which savpkg does not read (§5.8)`, { path: "Objects" });
+  const str = (k: string): string | null => (info && typeof info[k] === "string" ? (info[k] as string) : null);
+  return {
+    entry,
+    guid: str("GUID"),
+    exportedBy: str("Exported By"),
+    exportedOn: str("Exported On"),
+    system: str("System"),
+    objects,
+    connectionNames,
+    document: doc,
+  };
+}
+
+function readConnection(entry: string, key: string, body: Record<string, unknown>, document: Record<string, unknown>, report: Report): ConnectionInfo {
+  const fields: Record<string, unknown> = {};
+  for (const [k, v] of Object.entries(body)) if (k !== "EXTERNAL_ATTR") fields[k] = v;
+  const str = (k: string): string | null => (typeof body[k] === "string" ? (body[k] as string) : null);
+  const type = str("externalconnectiontype");
+  const attributes: PackageAttribute[] = [];
+  const list = body.EXTERNAL_ATTR;
+  if (!Array.isArray(list)) {
+    report("PKG_ATTRIBUTES", `connection ${JSON.stringify(key)} has no EXTERNAL_ATTR list`, { path: "EXTERNAL_ATTR" });
+  } else {
+    const seen = new Set<string>();
+    list.forEach((item, index) => {
+      const path = `EXTERNAL_ATTR[${index}]`;
+      if (!isObject(item) || typeof item.attributename !== "string") {
+        report("PKG_ATTRIBUTES", `${path} is not an attribute item with an attributename`, { path });
+        return;
+      }
+      const name = item.attributename;
+      if (seen.has(name)) report("PKG_ATTRIBUTES", `attribute ${name} appears twice in EXTERNAL_ATTR`, { path });
+      seen.add(name);
+      const extra: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(item)) if (k !== "attributename" && k !== "encryptedattributevalue") extra[k] = v;
+      let raw: string | null;
+      const value = item.encryptedattributevalue;
+      if (value === null || value === undefined || typeof value === "string") {
+        raw = value ?? null;
+        if (value === undefined) report("PKG_ATTRIBUTES", `attribute ${name} has no encryptedattributevalue`, { path: name });
+      } else {
+        report("PKG_ATTRIBUTES", `attribute ${name} holds a ${Array.isArray(value) ? "list" : typeof value} instead of a string`, { path: name });
+        raw = JSON.stringify(value);
+      }
+      attributes.push(readAttribute(name, index, raw, extra, report));
+    });
+    const expected: readonly string[] = type === "SOAP" ? SOAP_ATTRIBUTES : type === "REST" ? REST_ATTRIBUTES : [];
+    if (expected.length > 0) {
+      const known = new Set(expected);
+      const unknown = [...seen].filter((n) => !known.has(n));
+      const missing = expected.filter((n) => !seen.has(n));
+      if (unknown.length > 0) report("PKG_ATTRIBUTES", `attributes unknown to a ${type} connection: ${unknown.join(", ")}`, { severity: "warning" });
+      if (missing.length > 0) report("PKG_ATTRIBUTES", `${type} attributes missing from EXTERNAL_ATTR: ${missing.join(", ")}`, { severity: "warning" });
+    }
+  }
+  return { entry, key, name: str("connectionname"), type, description: str("connectiondescription"), fields, attributes, document };
+}
+
+/** Attributes whose value must be JSON when set (all REST ones; the SOAP *JSON / *CONFIG ones). */
+function mustBeJson(name: string): boolean {
+  return (REST_ATTRIBUTES as readonly string[]).includes(name) || /(JSON|_CONFIG)$/.test(name);
+}
+
+const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
+
+/** True for base64 of whole 16-byte blocks: the exporter's AES-style ciphertext (§5.6). */
+export function looksLikeCiphertext(text: string): boolean {
+  if (text.length < 24 || text.length % 4 !== 0 || !BASE64.test(text)) return false;
+  const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
+  const bytes = (text.length / 4) * 3 - padding;
+  return bytes % 16 === 0;
+}
+
+function readAttribute(name: string, index: number, raw: string | null, extra: Record<string, unknown>, report: Report): PackageAttribute {
+  const size = raw === null ? 0 : Buffer.byteLength(raw, "utf8");
+  const sha256 = raw === null ? "" : createHash("sha256").update(raw, "utf8").digest("hex");
+  const attr: PackageAttribute = { name, index, raw, state: "empty", size, sha256, extra };
+  const setState = (state: AttributeState) => (attr.state = state);
+  if (raw === null) return setState("null"), attr;
+  if (raw === "") return attr;
+  let text = raw;
+  if (text.startsWith("\uFEFF")) {
+    report("PKG_LAYOUT_WARNING", `attribute ${name} starts with a byte-order mark`, { path: name });
+    text = text.slice(1);
+  }
+  const parsed = parseJsonText(text);
+  if (parsed.ok) {
+    setState("json");
+    attr.json = parsed.value;
+    for (const dup of findDuplicateKeys(text)) {
+      report("PKG_JSON_INVALID", `attribute ${name}: key ${JSON.stringify(dup.key)} appears twice in one object (the last one wins)`, { path: joinPath(name, dup.path), severity: "warning" });
+    }
+  } else if (looksLikeCiphertext(text.trim())) {
+    setState("ciphertext");
+  } else if (/^\s*[[{]/.test(text) || mustBeJson(name)) {
+    setState("invalid-json");
+    attr.error = parsed.error;
+    // The message never quotes the value: a broken plaintext ConnectionJSON may hold secrets.
+    report("PKG_JSON_INVALID", `attribute ${name} is not valid JSON: ${parsed.error}`, { path: name });
+  } else {
+    setState("text");
+  }
+  if (SECRET_ATTRIBUTES.has(name) && (attr.state === "json" || attr.state === "invalid-json" || attr.state === "text")) {
+    report("PKG_PLAINTEXT_CONNECTIONJSON", `attribute ${name} is plaintext; native exports carry it encrypted or empty (§5.6)`, { path: name });
+  }
+  return attr;
+}
+
+function joinPath(root: string, path: string): string {
+  return path === "" ? root : path.startsWith("[") ? root + path : `${root}.${path}`;
+}
+
+function isObject(value: unknown): value is Record<string, unknown> {
+  return value !== null && typeof value === "object" && !Array.isArray(value);
+}
+
+// ------------------------------------------------------------------------------------------------
+// JSON helpers shared with diff and lint
+
+export type JsonParse = { ok: true; value: unknown } | { ok: false; error: string };
+
+/** JSON.parse with an error message that names line and column instead of quoting the input. */
+export function parseJsonText(text: string): JsonParse {
+  try {
+    return { ok: true, value: JSON.parse(text) };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    const pos = /position (\d+)/.exec(message);
+    const kind = /Unexpected end/i.test(message) ? "unexpected end of input" : /Unexpected token|Unexpected non-whitespace|Bad control|Bad escaped|Expected/i.test(message) ? "unexpected character" : "syntax error";
+    if (pos) {
+      const offset = Number(pos[1]);
+      const before = text.slice(0, offset);
+      const line = before.split("\n").length;
+      const col = offset - before.lastIndexOf("\n");
+      return { ok: false, error: `${kind} at line ${line}, column ${col}` };
+    }
+    return { ok: false, error: kind };
+  }
+}
+
+/** Unquoted `${…}` bindings, e.g. `{"agentId": ${account.accountID}}` (reference/saviynt-rest.md §5.9a). */
+export class Binding {
+  constructor(readonly expression: string) {}
+}
+
+/**
+ * Parses a JSON document whose values may be unquoted `${…}` bindings. Each binding outside a
+ * string is swapped for a unique placeholder string, the text is parsed, and the placeholders come
+ * back as `Binding` values (keys as their expression text). Bindings inside strings stay text.
+ */
+export function parseJsonWithBindings(text: string): JsonParse {
+  const strict = parseJsonText(text);
+  if (strict.ok) return strict;
+  if (text.includes("\uE000")) return strict;
+  const expressions: string[] = [];
+  let out = "";
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (inString) {
+      out += c;
+      if (c === "\\") {
+        out += text[i + 1] ?? "";
+        i++;
+      } else if (c === '"') inString = false;
+      continue;
+    }
+    if (c === '"') {
+      inString = true;
+      out += c;
+      continue;
+    }
+    if (c === "$" && text[i + 1] === "{") {
+      const end = bindingEnd(text, i + 1);
+      if (end < 0) return strict;
+      expressions.push(text.slice(i, end + 1));
+      out += JSON.stringify(`\uE000${expressions.length - 1}\uE001`);
+      i = end;
+      continue;
+    }
+    out += c;
+  }
+  if (expressions.length === 0) return strict;
+  const parsed = parseJsonText(out);
+  if (!parsed.ok) return strict;
+  const restore = (value: unknown): unknown => {
+    if (typeof value === "string") {
+      const m = /^\uE000(\d+)\uE001$/.exec(value);
+      return m ? new Binding(expressions[Number(m[1])]!) : value;
+    }
+    if (Array.isArray(value)) return value.map(restore);
+    if (isObject(value)) {
+      const result: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(value)) {
+        const m = /^\uE000(\d+)\uE001$/.exec(k);
+        result[m ? expressions[Number(m[1])]! : k] = restore(v);
+      }
+      return result;
+    }
+    return value;
+  };
+  return { ok: true, value: restore(parsed.value) };
+}
+
+/** Index of the `}` closing the `${` whose `{` is at `open`; brace-depth and quote aware; -1 if none. */
+function bindingEnd(text: string, open: number): number {
+  let depth = 0;
+  let quote: string | null = null;
+  for (let i = open; i < text.length; i++) {
+    const c = text[i]!;
+    if (quote) {
+      if (c === "\\") i++;
+      else if (c === quote) quote = null;
+      continue;
+    }
+    if (c === "'" || c === '"') quote = c;
+    else if (c === "{") depth++;
+    else if (c === "}") {
+      depth--;
+      if (depth === 0) return i;
+    }
+  }
+  return -1;
+}
+
+/**
+ * Keys repeated within one object of a VALID JSON text (JSON.parse silently keeps the last one,
+ * which would hide a value from review). Paths are dotted, e.g. `accountParams.call.call1`.
+ */
+export function findDuplicateKeys(text: string): { key: string; path: string }[] {
+  const found: { key: string; path: string }[] = [];
+  interface Frame {
+    kind: "object" | "array";
+    keys: Set<string>;
+    path: string;
+    index: number;
+    pendingKey: string | null;
+  }
+  const stack: Frame[] = [];
+  let expectKey = false;
+  const childPath = (): string => {
+    const top = stack[stack.length - 1];
+    if (!top) return "";
+    if (top.kind === "array") return `${top.path}[${top.index}]`;
+    const k = top.pendingKey ?? "";
+    const seg = /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
+    return top.path === "" ? (seg.startsWith('"') ? `[${seg}]` : seg) : seg.startsWith('"') ? `${top.path}[${seg}]` : `${top.path}.${seg}`;
+  };
+  for (let i = 0; i < text.length; i++) {
+    const c = text[i]!;
+    if (c === '"') {
+      let j = i + 1;
+      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
+      const literal = text.slice(i, j + 1);
+      i = j;
+      const top = stack[stack.length - 1];
+      if (top && top.kind === "object" && expectKey) {
+        const key = JSON.parse(literal) as string;
+        if (top.keys.has(key)) found.push({ key, path: top.path });
+        top.keys.add(key);
+        top.pendingKey = key;
+        expectKey = false;
+      }
+    } else if (c === "{" || c === "[") {
+      const path = childPath();
+      stack.push({ kind: c === "{" ? "object" : "array", keys: new Set(), path, index: 0, pendingKey: null });
+      expectKey = c === "{";
+    } else if (c === "}" || c === "]") {
+      stack.pop();
+    } else if (c === ",") {
+      const top = stack[stack.length - 1];
+      if (top?.kind === "array") top.index++;
+      else expectKey = true;
+    }
+  }
+  return found;
+}

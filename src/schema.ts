@@ -1,0 +1,139 @@
+/**
+ * The JSON Schemas savpkg ships (schemas/), loaded once per process. The tenant schema is the
+ * source of truth for tenant files: validation, --set typing, "did you mean" keys and which
+ * fields are Saviynt expressions (`x-expression: true`) all read it.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv2020, type ValidateFunction } from "ajv/dist/2020.js";
+import addFormatsPlugin from "ajv-formats";
+
+type JsonSchema = {
+  type?: string | string[];
+  properties?: Record<string, JsonSchema>;
+  additionalProperties?: boolean | JsonSchema;
+  propertyNames?: { enum?: string[]; pattern?: string };
+  items?: JsonSchema;
+  oneOf?: JsonSchema[];
+  $ref?: string;
+  required?: string[];
+  enum?: unknown[];
+  default?: unknown;
+  description?: string;
+  "x-expression"?: boolean;
+  [key: string]: unknown;
+};
+
+const SCHEMA_DIR = new URL("../schemas/", import.meta.url);
+
+export function readSchemaFile(name: string): JsonSchema {
+  return JSON.parse(readFileSync(new URL(name, SCHEMA_DIR), "utf8")) as JsonSchema;
+}
+
+let tenantSchemaCache: JsonSchema | undefined;
+export function tenantSchema(): JsonSchema {
+  tenantSchemaCache ??= readSchemaFile("tenant.schema.json");
+  return tenantSchemaCache;
+}
+
+/** The schema's text as shipped, for `savpkg schema`. */
+export function tenantSchemaText(): string {
+  return readFileSync(new URL("tenant.schema.json", SCHEMA_DIR), "utf8");
+}
+
+let ajvInstance: Ajv2020 | undefined;
+/** One Ajv for the process (compiled validators are cached by schema identity, B3). */
+export function ajv(): Ajv2020 {
+  if (!ajvInstance) {
+    ajvInstance = new Ajv2020({ allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true });
+    const addFormats = addFormatsPlugin.default;
+    addFormats(ajvInstance);
+    // Annotation only: marks fields that hold Saviynt expressions (checked by validate.ts).
+    ajvInstance.addKeyword({ keyword: "x-expression", schemaType: "boolean" });
+  }
+  return ajvInstance;
+}
+
+const validators = new Map<string, ValidateFunction>();
+/** Compiled validator for a file in schemas/ (e.g. "tenant.schema.json", "saviynt/call.schema.json"). */
+export function validatorFor(name: string): ValidateFunction {
+  let validate = validators.get(name);
+  if (!validate) {
+    validate = ajv().compile(name === "tenant.schema.json" ? tenantSchema() : readSchemaFile(name));
+    validators.set(name, validate);
+  }
+  return validate;
+}
+
+/** Follows local `$ref`s (`#/$defs/x`) of the tenant schema. */
+function deref(schema: JsonSchema | undefined): JsonSchema | undefined {
+  let current = schema;
+  for (let i = 0; current?.$ref && i < 10; i++) {
+    const target = current.$ref.replace(/^#\//, "").split("/");
+    let node: unknown = tenantSchema();
+    for (const part of target) node = (node as Record<string, unknown>)[part];
+    current = { ...(node as JsonSchema), ...withoutRef(current) };
+  }
+  return current;
+}
+
+function withoutRef(schema: JsonSchema): JsonSchema {
+  const { $ref: _ref, ...rest } = schema;
+  return rest;
+}
+
+/** The subschema(s) at a data path; oneOf branches are all returned. */
+export function schemasAt(segments: readonly (string | number)[]): JsonSchema[] {
+  let current: JsonSchema[] = [tenantSchema()];
+  for (const segment of segments) {
+    const next: JsonSchema[] = [];
+    for (const raw of current) {
+      const schema = deref(raw);
+      if (!schema) continue;
+      const branches = schema.oneOf ? schema.oneOf.map(deref) : [schema];
+      for (const branch of branches) {
+        if (!branch) continue;
+        if (typeof segment === "number") {
+          if (branch.items) next.push(branch.items);
+        } else if (branch.properties?.[segment]) {
+          next.push(branch.properties[segment]!);
+        } else if (typeof branch.additionalProperties === "object") {
+          next.push(branch.additionalProperties);
+        }
+      }
+    }
+    current = next;
+  }
+  return current.map(deref).flatMap((s) => (s?.oneOf ? s.oneOf.map(deref) : [s])).filter((s): s is JsonSchema => !!s);
+}
+
+/** JSON types a value at this path may have (empty when the path is unknown to the schema). */
+export function schemaTypesAt(segments: readonly (string | number)[]): Set<string> {
+  const types = new Set<string>();
+  for (const schema of schemasAt(segments)) {
+    if (Array.isArray(schema.type)) schema.type.forEach((t) => types.add(t));
+    else if (schema.type) types.add(schema.type);
+  }
+  return types;
+}
+
+/** Keys allowed in the object at a path, for "did you mean". */
+export function knownKeysAt(segments: readonly (string | number)[]): string[] {
+  const keys = new Set<string>();
+  for (const schema of schemasAt(segments)) {
+    Object.keys(schema.properties ?? {}).forEach((k) => keys.add(k));
+    schema.propertyNames?.enum?.forEach((k) => keys.add(k));
+  }
+  return [...keys];
+}
+
+/** True when the schema marks the string at this path as a Saviynt expression field. */
+export function isExpressionField(segments: readonly (string | number)[]): boolean {
+  return schemasAt(segments).some((s) => s["x-expression"] === true);
+}
+
+/** True when the value at this path must be a secret reference. */
+export function isSecretField(segments: readonly (string | number)[]): boolean {
+  const parent = schemasAt(segments.slice(0, -1));
+  const key = segments[segments.length - 1];
+  return parent.some((p) => typeof key === "string" && p.properties?.[key]?.$ref === "#/$defs/secretRef");
+}

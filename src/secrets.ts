@@ -1,0 +1,61 @@
+/**
+ * Secret references ({env: NAME} / {file: path}) are resolved only where a secret is really
+ * needed: the `--with-secrets` ConnectionJSON file and `simulate` (which generates its own).
+ * Everywhere else a secret is shown as a placeholder naming its source, never its value.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { diag, type Diagnostic } from "./diagnostics.js";
+import type { SecretRef, TenantConfig } from "./validate.js";
+
+export const SECRET_FIELDS = ["clientId", "clientSecret", "accessKeyId", "accessKeySecret", "refreshToken"] as const;
+export type SecretField = (typeof SECRET_FIELDS)[number];
+
+/** Secret values by field; a field the tenant does not use is absent. */
+export type SecretValues = Partial<Record<SecretField, string>>;
+
+/** `@@CXONE_CLIENT_SECRET@@` / `@@file:secrets/key.txt@@`: what the admin replaces after import. */
+export function placeholderFor(ref: SecretRef): string {
+  return "env" in ref ? `@@${ref.env}@@` : `@@file:${ref.file}@@`;
+}
+
+export function placeholderSecrets(tenant: TenantConfig): SecretValues {
+  const out: SecretValues = {};
+  for (const field of SECRET_FIELDS) {
+    const ref = tenant.cxone.auth[field];
+    if (ref) out[field] = placeholderFor(ref);
+  }
+  return out;
+}
+
+export interface SecretSource {
+  env: Readonly<Record<string, string | undefined>>;
+  /** Directory `{file: …}` references are relative to (the tenant file's folder). */
+  baseDir: string;
+  /** Location of each reference in the tenant file, for diagnostics. */
+  locate?: (field: SecretField) => { file?: string; line?: number; col?: number };
+}
+
+/** Reads every referenced secret; a missing one names the variable or file, never a value. */
+export function resolveSecrets(tenant: TenantConfig, source: SecretSource): { values: SecretValues; diagnostics: Diagnostic[] } {
+  const values: SecretValues = {};
+  const diagnostics: Diagnostic[] = [];
+  for (const field of SECRET_FIELDS) {
+    const ref = tenant.cxone.auth[field];
+    if (!ref) continue;
+    const where = { ...(source.locate?.(field) ?? {}), path: `cxone.auth.${field}` };
+    if ("env" in ref) {
+      const value = source.env[ref.env];
+      if (value === undefined || value === "") diagnostics.push(diag("SECRET_ENV_MISSING", `environment variable ${ref.env} (cxone.auth.${field}) is not set`, where));
+      else values[field] = value;
+    } else {
+      try {
+        values[field] = readFileSync(resolve(source.baseDir, ref.file), "utf8").replace(/\r?\n$/, "");
+      } catch (error) {
+        const code = (error as NodeJS.ErrnoException).code ?? "error";
+        diagnostics.push(diag("SECRET_FILE_MISSING", `cannot read secret file ${ref.file} (cxone.auth.${field}): ${code}`, where));
+      }
+    }
+  }
+  return { values, diagnostics };
+}
