@@ -49,6 +49,8 @@ export function ajv(): Ajv2020 {
     addFormats(ajvInstance);
     // Annotation only: marks fields that hold Saviynt expressions (checked by validate.ts).
     ajvInstance.addKeyword({ keyword: "x-expression", schemaType: "boolean" });
+    // Annotation only: free text that may contain line breaks and tabs.
+    ajvInstance.addKeyword({ keyword: "x-multiline", schemaType: "boolean" });
   }
   return ajvInstance;
 }
@@ -129,6 +131,11 @@ export function knownKeysAt(segments: readonly (string | number)[]): string[] {
 /** True when the schema marks the string at this path as a Saviynt expression field. */
 export function isExpressionField(segments: readonly (string | number)[]): boolean {
   return schemasAt(segments).some((s) => s["x-expression"] === true);
+}
+
+/** True when the free-text field at this path may contain line breaks and tabs. */
+export function isMultilineField(segments: readonly (string | number)[]): boolean {
+  return schemasAt(segments).some((s) => s["x-multiline"] === true);
 }
 
 /** True when the value at this path must be a secret reference. */

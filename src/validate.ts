@@ -9,7 +9,7 @@ import type { ErrorObject } from "ajv";
 import { checkExpressionText } from "./bindings.js";
 import { closest, diag, type Code, type Diagnostic } from "./diagnostics.js";
 import { pointerToPath, type Located, type LoadResult } from "./load.js";
-import { isExpressionField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "./schema.js";
+import { isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "./schema.js";
 
 export type SecretRef = { env: string } | { file: string };
 
@@ -254,7 +254,7 @@ function checkStrings(root: unknown, locate: Locate): Diagnostic[] {
     if (typeof node !== "string") return;
     const pointer = segments.length === 0 ? "" : "/" + segments.map((s) => String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
     const where = { ...locate(pointer), path: pointerToPath(pointer) };
-    const control = CONTROL.exec(node);
+    const control = CONTROL.exec(isMultilineField(segments) ? node.replace(/[\n\t]/g, " ") : node);
     if (control) {
       const cp = control[0].charCodeAt(0).toString(16).padStart(4, "0");
       out.push(diag("INJECT_CONTROL", `control character U+${cp.toUpperCase()} at offset ${control.index} is not allowed in tenant values`, where));
