@@ -46,16 +46,17 @@ export function checkAttributes(documents: AttributeDocuments, options: CheckOpt
   const report = (code: Code, message: string, attribute: string, path: (string | number)[], severity?: Diagnostic["severity"]) =>
     out.push(diag(code, message, { ...where(attribute, path), ...(severity ? { severity } : {}) }));
 
+  const schemaProblems: Diagnostic[] = [];
   for (const [attribute, document] of Object.entries(documents)) {
     if (document === undefined || document === null || document === "") continue;
     const schema = ATTRIBUTE_SCHEMAS[attribute];
     if (schema && options.schemas !== false) {
       const validate = validatorFor(schema);
       if (!validate(document)) {
-        for (const error of dedupe(validate.errors ?? [])) {
+        for (const error of onePerPath(validate.errors ?? [])) {
           const path = error.instancePath.split("/").slice(1).map(unescapePointer);
           const detail = error.keyword === "additionalProperties" ? `unknown key "${String(error.params.additionalProperty)}"` : error.message ?? error.keyword;
-          report("PKG_SCHEMA", `${attribute} does not match ${schema}: ${detail}`, attribute, path);
+          schemaProblems.push(diag("PKG_SCHEMA", `${attribute} does not match ${schema}: ${detail}`, where(attribute, path)));
         }
       }
     }
@@ -64,6 +65,10 @@ export function checkAttributes(documents: AttributeDocuments, options: CheckOpt
     if (PROVISIONING.has(attribute)) checkProvisioning(attribute, document, report);
   }
   checkCrossReferences(documents, report);
+  // A specific rule explains a problem better than the schema: keep schema findings only where no
+  // rule reported at, above or below the same path.
+  const related = (a: string, b: string) => a === b || a.startsWith(b + ".") || a.startsWith(b + "[") || b.startsWith(a + ".") || b.startsWith(a + "[");
+  for (const problem of schemaProblems) if (!out.some((d) => related(d.path ?? "", problem.path ?? ""))) out.push(problem);
   return out;
 }
 
@@ -78,12 +83,12 @@ function unescapePointer(s: string): string | number {
   return /^\d+$/.test(text) ? Number(text) : text;
 }
 
-function dedupe<T extends { instancePath: string; keyword: string }>(errors: readonly T[]): T[] {
+/** One schema finding per JSON path (ajv reports a cascade: propertyNames + minLength, oneOf + branches). */
+function onePerPath<T extends { instancePath: string; keyword: string }>(errors: readonly T[]): T[] {
   const seen = new Set<string>();
   return errors.filter((e) => {
-    const key = `${e.instancePath} ${e.keyword}`;
-    if (seen.has(key) || e.keyword === "if" || e.keyword === "oneOf" || e.keyword === "anyOf") return false;
-    seen.add(key);
+    if (seen.has(e.instancePath) || e.keyword === "if" || e.keyword === "oneOf" || e.keyword === "anyOf") return false;
+    seen.add(e.instancePath);
     return true;
   });
 }
@@ -196,17 +201,13 @@ function checkColsToProps(attribute: string, map: Record<string, unknown>, path:
 
 /** `pagination` belongs directly in a call; page/offset/nextUrl only inside it (§3.7, §6.2). */
 function checkPaginationPlacement(attribute: string, node: Record<string, unknown>, path: (string | number)[], report: Report): void {
-  const inCall = path.length >= 2 && path[path.length - 2] === "call";
-  const key = path[path.length - 1];
-  if ("pagination" in node && !inCall) {
+  const isCall = path.length >= 2 && path[path.length - 2] === "call";
+  if ("pagination" in node && !isCall) {
     report("PKG_PAGINATION_PLACEMENT", "pagination must sit inside a call (call.<name>.pagination)", attribute, [...path, "pagination"]);
   }
-  if (key === "pagination") return;
+  if (path[path.length - 1] === "pagination") return;
   for (const kind of PAGINATION_KINDS) {
-    if (kind in node && isObject(node[kind]) && key !== "pagination" && (kind === "page" || kind === "offset" || kind === "nextUrl")) {
-      const looksLikePaging = Object.keys(node[kind] as object).some((k) => /pageSize|pageNumber|offsetParam|batch|nextUrlPath|totalCountPath/.test(k));
-      if (looksLikePaging) report("PKG_PAGINATION_PLACEMENT", `"${kind}" must be inside "pagination" of a call`, attribute, [...path, kind]);
-    }
+    if (isObject(node[kind])) report("PKG_PAGINATION_PLACEMENT", `"${kind}" must be inside the "pagination" of a call`, attribute, [...path, kind]);
   }
 }
 
