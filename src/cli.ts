@@ -35,7 +35,7 @@ interface GlobalArgs {
 }
 
 /** Exit codes: problems in the input are 1; anything about the command line, files or savpkg itself is 2. */
-const EXIT_2_CODES = new Set(["USAGE", "IO_READ", "IO_WRITE", "INTERNAL", "TENANT_NOT_FOUND", "BUILD_SOURCE_DATE_EPOCH"]);
+const EXIT_2_CODES = new Set(["USAGE", "IO_READ", "IO_WRITE", "INTERNAL", "TENANT_NOT_FOUND", "BUILD_SOURCE_DATE_EPOCH", "SIM_SEED_INVALID"]);
 
 export function exitCodeFor(diagnostics: readonly Diagnostic[]): number {
   const errors = diagnostics.filter((d) => d.severity === "error");

@@ -117,6 +117,7 @@ export const CODES = {
   BUILD_SOURCE_DATE_EPOCH: { severity: "error", summary: "SOURCE_DATE_EPOCH is not an integer between 1980-01-01 and 2107-12-31." },
 
   // simulate
+  SIM_SEED_INVALID: { severity: "error", summary: "The simulator seed is not a valid CXone state (JSON shape, ids, team/profile references, unique userName)." },
   SIM_STEP_FAILED: { severity: "error", summary: "A simulated operation failed." },
   SIM_UNSUPPORTED: { severity: "error", summary: "An expression or construct the executor does not support." },
 } as const satisfies Record<string, CodeInfo>;

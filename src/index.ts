@@ -16,3 +16,5 @@ export { discoverTenants, runBuild, savpkgVersion, type BuildOptions, type Build
 export { initTenantFile } from "./init.js";
 export { tenantSchemaText } from "./schema.js";
 export * from "./t2p.js";
+export { startSimulator, SimulatorSeedError, loadSeed, parseSeed, demoSeed, defaultKnobs, checkKnobs, manualClock, SimState } from "./simulator/index.js";
+export type { Simulator, SimulatorOptions, SeedResult, SimSeed, SimKnobs, FaultRule, SimLogEntry, SimAgent, SimTeam, SimGroup, SimProfile, SimClient, SimAccessKey, SimClock, LastPageNext } from "./simulator/index.js";
