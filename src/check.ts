@@ -7,6 +7,7 @@
 import { BINDING_ROOTS, findExpressions, findMissingDollar, USER_ATTRIBUTES } from "./bindings.js";
 import { closest, diag, type Code, type Diagnostic } from "./diagnostics.js";
 import { validatorFor } from "./schema.js";
+import { SECRET_ATTRIBUTES } from "./t2p.js";
 
 /** Which schema each attribute document is checked against. */
 export const ATTRIBUTE_SCHEMAS: Readonly<Record<string, string>> = {
@@ -119,7 +120,10 @@ function checkNode(attribute: string, value: unknown, path: (string | number)[],
     if (key === "totalCountPath" && /^\d+$/.test(value)) report("PKG_TOTALCOUNT_LITERAL", `totalCountPath "${value}" is a number, not a response path (completeResponseMap.<path>)`, attribute, path);
   }
   if (typeof value === "number" && key === "totalCountPath") report("PKG_TOTALCOUNT_LITERAL", `totalCountPath ${value} is a number, not a response path`, attribute, path);
-  if (key === "httpParams" && isObject(value)) report("PKG_HTTPPARAMS_NOT_STRING", "httpParams is an object; Saviynt expects the body as a JSON string", attribute, path);
+  // ConnectionJSON's token call documents both forms (§2.2); call items take a string (§4.2).
+  if (key === "httpParams" && isObject(value) && !SECRET_ATTRIBUTES.has(attribute)) {
+    report("PKG_HTTPPARAMS_NOT_STRING", "httpParams is an object; Saviynt expects the body as a JSON string", attribute, path);
+  }
   if (key === "httpHeaders" && isObject(value) && "" in value) report("PKG_EMPTY_HEADER", "a header has an empty name", attribute, [...path, ""]);
   if (key === "colsToPropsMap" && isObject(value)) checkColsToProps(attribute, value, path, report);
   if (isObject(value)) checkPaginationPlacement(attribute, value, path, report);

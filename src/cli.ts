@@ -26,7 +26,7 @@ export function processIO(): CliIO {
   };
 }
 
-type Format = "text" | "json";
+type Format = "text" | "json" | "markdown";
 
 interface GlobalArgs {
   format: Format;
@@ -53,7 +53,20 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   const report = async (args: GlobalArgs, diagnostics: readonly Diagnostic[], extra: Record<string, unknown> = {}) => {
     const format = await import("./format.js");
     if (args.format === "json") io.stdout(format.formatDiagnosticsJson(diagnostics, extra));
+    else if (args.format === "markdown" && diagnostics.length === 0) return;
     else if (diagnostics.length > 0) io.stderr(format.formatDiagnosticsText(diagnostics, { color: useColor(args) }));
+  };
+
+  /** A zip or a tenant file compiled in memory, read with the hardened reader. */
+  const readInput = async (arg: string, args: any) => {
+    const { readPackageInput } = await import("./package-input.js");
+    const sourceDateEpoch = parseSourceDateEpoch(io.env.SOURCE_DATE_EPOCH);
+    return readPackageInput(arg, { cwd: io.cwd, set: args.set ?? [], ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) });
+  };
+  /** A refused or unreadable package is exit 2; an invalid tenant behind it keeps its own exit code. */
+  const failRead = async (args: GlobalArgs, diagnostics: readonly Diagnostic[]) => {
+    await report(args, diagnostics);
+    return Math.max(exitCodeFor(diagnostics), diagnostics.some((d) => d.code.startsWith("ZIP_") || d.code.startsWith("PKG_")) ? 2 : 1);
   };
 
   const run = (handler: (args: any) => Promise<number>) => async (args: any) => {
@@ -63,7 +76,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   const parser = yargs(argv as string[])
     .scriptName("savpkg")
     .usage("$0 <command> [options]\n\nCompile, lint, diff and simulate Saviynt EIC connection packages for NICE CXone.")
-    .option("format", { choices: ["text", "json"], default: "text", describe: "Output format (json is stable and documented)" })
+    .option("format", { choices: ["text", "json", "markdown"], default: "text", describe: "Output format (json is stable and documented; markdown: diff only)" })
     .option("verbose", { type: "boolean", default: false, describe: "Show stack traces of internal errors" })
     .option("color", { type: "boolean", describe: "Force colour on or off (default: on a TTY unless NO_COLOR)" })
     .command(
@@ -181,6 +194,86 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       }),
     )
     .command(
+      "inspect <package>",
+      "Show a package's connection, origin and attributes (any T2P export, or a tenant file)",
+      (y: any) => y.positional("package", { type: "string" }).example("$0 inspect INCONTACT.zip", "what is in an export"),
+      run(async (args) => {
+        const read = await readInput(args.package, args);
+        if (!read.model) return failRead(args, read.diagnostics);
+        const { inspectPackage, formatInspectJson, formatInspectText } = await import("./inspect.js");
+        const inspected = inspectPackage(read.model, read.diagnostics);
+        io.stdout(args.format === "json" ? formatInspectJson(inspected) : formatInspectText(inspected, { color: useColor(args) }));
+        return exitCodeFor(read.diagnostics);
+      }),
+    )
+    .command(
+      "unpack <package> <dir>",
+      "Write a package's attributes as pretty JSON files into an empty folder",
+      (y: any) =>
+        y
+          .positional("package", { type: "string" })
+          .positional("dir", { type: "string" })
+          .option("force", { type: "boolean", default: false, describe: "Write into a non-empty folder (replaces same-named files, deletes nothing)" })
+          .option("with-secrets", { type: "boolean", default: false, describe: "Also write ConnectionJSON credentials (mode 0600)" })
+          .example("$0 unpack INCONTACT.zip ./incontact", "one file per attribute"),
+      run(async (args) => {
+        const read = await readInput(args.package, args);
+        if (!read.model) return failRead(args, read.diagnostics);
+        const { planUnpack, writeUnpack } = await import("./unpack.js");
+        const plan = planUnpack(read.model, { withSecrets: args.withSecrets });
+        const problems = await writeUnpack(args.dir, plan, { force: args.force, cwd: io.cwd });
+        await report(args, [...read.diagnostics, ...problems]);
+        if (problems.length > 0) return 2;
+        if (args.format !== "json") io.stderr(`wrote ${plan.length} files to ${args.dir}\n`);
+        return exitCodeFor(read.diagnostics);
+      }),
+    )
+    .command(
+      "lint <package>",
+      "Run the lint rules on a package zip or a tenant file",
+      (y: any) => withSet(y.positional("package", { type: "string" })).example("$0 lint ../exports/INCONTACT.zip", "find the known defect classes"),
+      run(async (args) => {
+        const { TENANT_FILE } = await import("./package-input.js");
+        let diagnostics: Diagnostic[];
+        if (TENANT_FILE.test(args.package)) {
+          const { compileTenant } = await import("./compile.js");
+          diagnostics = (await compileTenant(args.package, { cwd: io.cwd, set: args.set ?? [], noPack: true })).diagnostics;
+        } else {
+          const read = await readInput(args.package, args);
+          if (!read.model) return failRead(args, read.diagnostics);
+          const { lintPackage } = await import("./lint.js");
+          diagnostics = lintPackage(read.model, read.diagnostics);
+        }
+        await report(args, diagnostics);
+        const code = exitCodeFor(diagnostics);
+        if (args.format === "text") io.stderr(lintSummary(args.package, diagnostics) + "\n");
+        return code;
+      }),
+    )
+    .command(
+      "diff <a> <b>",
+      "Semantic diff of two packages or tenant files (0 same, 1 different, 2 error)",
+      (y: any) =>
+        withSet(
+          y
+            .positional("a", { type: "string" })
+            .positional("b", { type: "string" })
+            .option("strict", { type: "boolean", default: false, describe: "Also compare GUID, stamps, layout and formatting" }),
+        )
+          .example("$0 diff examples/tenants/acme-dev.yaml examples/tenants/acme-prod.yaml", "dev vs prod")
+          .example("$0 diff exported.zip dist-packages/acme-prod/INCONTACT.zip --format markdown", "for a pull-request comment"),
+      run(async (args) => {
+        const [a, b] = [await readInput(args.a, args), await readInput(args.b, args)];
+        if (!a.model || !b.model) return failRead(args, [...a.diagnostics, ...b.diagnostics]);
+        const { diffPackages } = await import("./diff.js");
+        const { formatDiffJson, formatDiffMarkdown, formatDiffText } = await import("./diff-format.js");
+        const result = diffPackages(a.model, b.model, { strict: args.strict });
+        io.stdout(args.format === "json" ? formatDiffJson(result) : args.format === "markdown" ? formatDiffMarkdown(result) : formatDiffText(result, { color: useColor(args) }));
+        if (args.verbose) await report({ ...args, format: "text" }, [...a.diagnostics, ...b.diagnostics]);
+        return result.same ? 0 : 1;
+      }),
+    )
+    .command(
       "schema",
       "Print the tenant JSON Schema (for editors and CI)",
       (y: any) => y.example("$0 schema > tenant.schema.json", "save the schema"),
@@ -214,6 +307,12 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     await report(globals, [{ code: "INTERNAL", severity: "error", message }]);
     return 2;
   }
+}
+
+function lintSummary(target: string, diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.filter((d) => d.severity === "warning").length;
+  return errors + warnings === 0 ? `${target}: no problems found` : `${target}: ${errors} error(s), ${warnings} warning(s)`;
 }
 
 function withSet(y: any): any {

@@ -106,7 +106,9 @@ async function readArchive(buf: Buffer, limits: ZipLimits): Promise<{ members: Z
     // yauzl's strict name decoding and validateFileName are still applied to each name.
     zip = await yauzl.fromBufferPromise(buf, { lazyEntries: true, decodeStrings: false, validateEntrySizes: true, strictFileNames: true });
   } catch (error) {
-    return refuse("ZIP_CORRUPT", `not a zip file, or a truncated one (${oneLine(error)})`);
+    const message = oneLine(error);
+    if (/end of central directory record signature not found/i.test(message)) return refuse("ZIP_CORRUPT", "not a zip file, or a truncated one (no end-of-central-directory record)");
+    return refuse("ZIP_CORRUPT", `not a readable zip file (${message})`);
   }
   if (zip.entryCount > limits.maxEntries) {
     return refuse("ZIP_LIMIT", `the zip has ${zip.entryCount} entries, more than the limit of ${limits.maxEntries}`);
@@ -234,16 +236,15 @@ export function unsafeNameReason(name: string): string | undefined {
   if (name.includes("\\")) return "backslash in the name";
   if (name.startsWith("/")) return "absolute path";
   if (/^[A-Za-z]:/.test(name) || name.includes(":")) return "drive letter or colon in the name";
-  const yauzlReason = yauzl.validateFileName(name);
-  if (yauzlReason !== null) return yauzlReason;
   const segments = (name.endsWith("/") ? name.slice(0, -1) : name).split("/");
   for (const segment of segments) {
-    if (segment === "" ) return "empty path segment";
+    if (segment === "") return "empty path segment";
     if (segment === "." || segment === "..") return `"${segment}" path segment`;
     if (/[. ]$/.test(segment)) return "path segment ending in a dot or space";
     if (Buffer.byteLength(segment, "utf8") > 255) return "path segment longer than 255 bytes";
   }
-  return undefined;
+  // yauzl's own check (absolute, drive, "..", backslash) as a second opinion.
+  return yauzl.validateFileName(name) ?? undefined;
 }
 
 /** Case- and NFC-insensitive key: two names with the same key overwrite each other on macOS/Windows. */
@@ -353,7 +354,7 @@ function interpretPackage(members: ZipMember[], source: string | undefined): Rea
   const folder = dirname(connectionMember.name);
   if (folder !== "") report("PKG_LAYOUT_WARNING", `package files are inside the folder ${JSON.stringify(folder)} (native exports put them at the root)`);
 
-  let summaryMember: ZipMember | undefined = summaries.find((s) => dirname(s.name) === folder) ?? summaries[0];
+  const summaryMember: ZipMember | undefined = summaries.find((s) => dirname(s.name) === folder) ?? summaries[0];
   if (summaries.length === 0) report("PKG_LAYOUT", "no ObjectSummary_<stamp>(UTC).json entry");
   else if (summaries.length > 1) report("PKG_LAYOUT", `${summaries.length} ObjectSummary_*.json entries; reading ${JSON.stringify(summaryMember!.name)}`);
   else if (dirname(summaryMember!.name) !== folder) report("PKG_LAYOUT_WARNING", "ObjectSummary and Connection files are in different folders");
@@ -473,8 +474,8 @@ function readSummary(entry: string, doc: Record<string, unknown>, report: Report
 }
 
 function readConnection(entry: string, key: string, body: Record<string, unknown>, document: Record<string, unknown>, report: Report): ConnectionInfo {
-  const fields: Record<string, unknown> = {};
-  for (const [k, v] of Object.entries(body)) if (k !== "EXTERNAL_ATTR") fields[k] = v;
+  // fromEntries defines own properties, so a "__proto__" key stays a visible field.
+  const fields: Record<string, unknown> = Object.fromEntries(Object.entries(body).filter(([k]) => k !== "EXTERNAL_ATTR"));
   const str = (k: string): string | null => (typeof body[k] === "string" ? (body[k] as string) : null);
   const type = str("externalconnectiontype");
   const attributes: PackageAttribute[] = [];
@@ -492,8 +493,7 @@ function readConnection(entry: string, key: string, body: Record<string, unknown
       const name = item.attributename;
       if (seen.has(name)) report("PKG_ATTRIBUTES", `attribute ${name} appears twice in EXTERNAL_ATTR`, { path });
       seen.add(name);
-      const extra: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(item)) if (k !== "attributename" && k !== "encryptedattributevalue") extra[k] = v;
+      const extra: Record<string, unknown> = Object.fromEntries(Object.entries(item).filter(([k]) => k !== "attributename" && k !== "encryptedattributevalue"));
       let raw: string | null;
       const value = item.encryptedattributevalue;
       if (value === null || value === undefined || typeof value === "string") {
@@ -535,10 +535,9 @@ export function looksLikeCiphertext(text: string): boolean {
 function readAttribute(name: string, index: number, raw: string | null, extra: Record<string, unknown>, report: Report): PackageAttribute {
   const size = raw === null ? 0 : Buffer.byteLength(raw, "utf8");
   const sha256 = raw === null ? "" : createHash("sha256").update(raw, "utf8").digest("hex");
-  const attr: PackageAttribute = { name, index, raw, state: "empty", size, sha256, extra };
+  const attr: PackageAttribute = { name, index, raw, state: raw === null ? "null" : "empty", size, sha256, extra };
+  if (raw === null || raw === "") return attr;
   const setState = (state: AttributeState) => (attr.state = state);
-  if (raw === null) return setState("null"), attr;
-  if (raw === "") return attr;
   let text = raw;
   if (text.startsWith("\uFEFF")) {
     report("PKG_LAYOUT_WARNING", `attribute ${name} starts with a byte-order mark`, { path: name });
@@ -651,12 +650,12 @@ export function parseJsonWithBindings(text: string): JsonParse {
     }
     if (Array.isArray(value)) return value.map(restore);
     if (isObject(value)) {
-      const result: Record<string, unknown> = {};
-      for (const [k, v] of Object.entries(value)) {
-        const m = /^\uE000(\d+)\uE001$/.exec(k);
-        result[m ? expressions[Number(m[1])]! : k] = restore(v);
-      }
-      return result;
+      return Object.fromEntries(
+        Object.entries(value).map(([k, v]) => {
+          const m = /^\uE000(\d+)\uE001$/.exec(k);
+          return [m ? expressions[Number(m[1])]! : k, restore(v)];
+        }),
+      );
     }
     return value;
   };

@@ -1,0 +1,17 @@
+/**
+ * `savpkg lint` on a package read from anywhere: the build's rule catalogue (check.ts) over the
+ * package's JSON attributes, plus what the reader found (layout, names, attribute list, invalid
+ * JSON, plaintext ConnectionJSON — reference/saviynt-rest.md §6.3 items 1 and 9).
+ */
+import { checkAttributes } from "./check.js";
+import type { Diagnostic } from "./diagnostics.js";
+import type { PackageModel } from "./package-model.js";
+
+export function lintPackage(model: PackageModel, readDiagnostics: readonly Diagnostic[] = []): Diagnostic[] {
+  const documents: Record<string, unknown> = {};
+  for (const attribute of model.connection.attributes) {
+    if (attribute.state === "json") documents[attribute.name] = attribute.json;
+  }
+  const file = model.source;
+  return [...readDiagnostics, ...checkAttributes(documents, file !== undefined ? { file } : {})];
+}

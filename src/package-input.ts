@@ -1,0 +1,41 @@
+/**
+ * A command argument that names a package: a zip read with the hardened reader, or a tenant file
+ * compiled in memory and read back the same way — so inspect, lint and diff see one model.
+ */
+import { readFile, stat } from "node:fs/promises";
+import { resolve } from "node:path";
+import { compileTenant } from "./compile.js";
+import { diag } from "./diagnostics.js";
+import { readPackage, ZIP_LIMITS, type ReadResult } from "./read.js";
+
+export interface PackageInputOptions {
+  cwd: string;
+  set?: readonly string[];
+  sourceDateEpoch?: number;
+}
+
+export const TENANT_FILE = /\.(ya?ml|json)$/i;
+
+export async function readPackageInput(arg: string, options: PackageInputOptions): Promise<ReadResult> {
+  if (TENANT_FILE.test(arg)) {
+    const compiled = await compileTenant(arg, {
+      cwd: options.cwd,
+      set: options.set ?? [],
+      ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
+    });
+    if (!compiled.package) return { diagnostics: compiled.diagnostics, fatal: true };
+    return readPackage(compiled.package.zip, { source: arg });
+  }
+  const path = resolve(options.cwd, arg);
+  let size: number;
+  try {
+    size = (await stat(path)).size;
+  } catch (error) {
+    return { diagnostics: [diag("IO_READ", `cannot read ${arg}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { file: arg })], fatal: true };
+  }
+  // Bounded memory: refuse before reading a file no package could be.
+  if (size > ZIP_LIMITS.maxInputBytes) {
+    return { diagnostics: [diag("ZIP_LIMIT", `${arg} is ${size} bytes, more than the ${ZIP_LIMITS.maxInputBytes}-byte limit`, { file: arg })], fatal: true };
+  }
+  return readPackage(await readFile(path), { source: arg });
+}
