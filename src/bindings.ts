@@ -140,9 +140,11 @@ export function checkExpressionText(text: string, closest: (word: string, candid
   const problems: ExpressionProblem[] = [];
   const { spans, unclosedAt } = findExpressions(text);
   if (unclosedAt !== undefined) {
-    problems.push({ kind: "unbalanced", message: `"\${" at offset ${unclosedAt} is never closed with "}"`, offset: unclosedAt });
+    problems.push({ kind: "unbalanced", message: `"\${" is never closed with "}"`, offset: unclosedAt });
   }
   for (const offset of findMissingDollar(text)) {
+    // `{{user.x}}` is Handlebars, reported once below, not also as a missing `$`.
+    if (text[offset - 1] === "{") continue;
     problems.push({ kind: "missing-dollar", message: `binding without "$" is sent literally; write "\${${text.slice(offset + 1).split("}")[0]?.trim()}}"`, offset });
   }
   // Text outside expressions must not open Handlebars or half expressions either.
@@ -153,7 +155,17 @@ export function checkExpressionText(text: string, closest: (word: string, candid
     last = span.end;
   }
   outside += text.slice(last, unclosedAt ?? text.length);
-  if (/\{\{|\}\}/.test(outside)) problems.push({ kind: "not-allowed", message: `"{{" or "}}" outside \${…} is not allowed`, offset: text.search(/\{\{|\}\}/) });
+  if (/\{\{|\}\}/.test(outside)) {
+    const offset = text.search(/\{\{|\}\}/);
+    const handlebars = /^\{\{\s*([A-Za-z_][\w.]*)\s*\}\}/.exec(text.slice(offset));
+    problems.push({
+      kind: "not-allowed",
+      message: handlebars
+        ? `"{{${handlebars[1]}}}" is Handlebars syntax, which Saviynt sends literally; write "\${${handlebars[1]}}"`
+        : `"{{" or "}}" outside \${…} is not allowed`,
+      offset,
+    });
+  }
   for (const span of spans) problems.push(...checkBody(span, closest));
   return problems;
 }
@@ -175,8 +187,18 @@ function tokenize(body: string, base: number): Token[] | ExpressionProblem {
     const offset = base + i;
     if (m[1]) tokens.push({ type: "ident", text: m[1], offset });
     else if (m[2]) tokens.push({ type: "number", text: m[2], offset });
-    else if (m[3]) tokens.push({ type: "string", text: m[3], offset });
-    else if (m[4]) tokens.push({ type: "op", text: m[4], offset });
+    else if (m[3]) {
+      // A string literal's text reaches the request body: Saviynt inserts an expression's result
+      // without JSON escaping (§4.7), so `"` and `\` break the body, and braces may end the expression early.
+      const bad = /["\\{}]/.exec(m[3]);
+      if (bad) {
+        const at = offset + bad.index;
+        return bad[0] === '"' || bad[0] === "\\"
+          ? { kind: "quote", message: `a double quote or backslash inside \${…} breaks the JSON body, also inside a '…' string`, offset: at }
+          : { kind: "not-allowed", message: `"${bad[0]}" inside a '…' string in \${…} is not allowed (Saviynt may end the expression there)`, offset: at };
+      }
+      tokens.push({ type: "string", text: m[3], offset });
+    } else if (m[4]) tokens.push({ type: "op", text: m[4], offset });
     else if (m[5]) tokens.push({ type: "punct", text: m[5], offset });
     i = re.lastIndex;
   }
@@ -219,14 +241,18 @@ function checkBody(span: ExpressionSpan, closest: (word: string, candidates: Ite
       continue;
     }
     if (LITERAL_WORDS.has(t.text)) continue;
+    if (t.text === "new" || t.text === "def" || t.text === "class") {
+      // Everything after it is the construct itself (a class name, a closure): one diagnostic, not one per token.
+      return [
+        ...problems,
+        { kind: "not-allowed", message: `"${t.text}" is not allowed inside \${…}: Saviynt runs it as Groovy code on its server`, offset: t.offset },
+      ];
+    }
     if (!BINDING_ROOTS.has(t.text)) {
       const suggestion = closest(t.text, BINDING_ROOTS);
       problems.push({
-        kind: t.text === "new" || t.text === "def" || t.text === "class" ? "not-allowed" : "unknown-root",
-        message:
-          t.text === "new" || t.text === "def" || t.text === "class"
-            ? `"${t.text}" is not allowed inside \${…}`
-            : `"${t.text}" is not a Saviynt binding${suggestion ? ` — did you mean "${suggestion}"?` : ""}`,
+        kind: "unknown-root",
+        message: `"${t.text}" is not a Saviynt binding${suggestion ? ` — did you mean "${suggestion}"?` : ""}`,
         offset: t.offset,
         ...(suggestion ? { suggestion } : {}),
       });

@@ -6,7 +6,7 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, type Document, type Node as YamlNode } from "yaml";
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
 import { diag, type Diagnostic } from "./diagnostics.js";
 import { schemaTypesAt } from "./schema.js";
 
@@ -22,6 +22,11 @@ export interface Located {
   key?: SourceLocation;
   /** The scalar was written in quotes: its text starts one column after `value.col`. */
   quoted?: boolean;
+  /**
+   * The scalar's text is its value, character for character, on one line (no escapes, folds or
+   * doubled quotes), so offset n of the value is column `value.col + (quoted ? 1 : 0) + n`.
+   */
+  verbatim?: boolean;
 }
 
 export interface LoadOptions {
@@ -47,7 +52,7 @@ type Scalar = string | number | boolean | null;
 type LNode =
   | { kind: "map"; loc: SourceLocation; entries: Map<string, { key: SourceLocation; node: LNode }> }
   | { kind: "seq"; loc: SourceLocation; items: LNode[] }
-  | { kind: "scalar"; loc: SourceLocation; value: Scalar; quoted?: boolean };
+  | { kind: "scalar"; loc: SourceLocation; value: Scalar; quoted?: boolean; verbatim?: boolean };
 
 /** Guards against alias bombs and absurd inputs; a real tenant file has a few hundred nodes. */
 const MAX_NODES = 100_000;
@@ -168,14 +173,25 @@ function parseSource(text: string, file: string, diagnostics: Diagnostic[]): LNo
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  const problems = [...doc.errors];
-  if (problems.length > 0) {
-    for (const error of problems) {
-      const duplicate = error.code === "DUPLICATE_KEY";
-      const firstLine = error.message.split("\n")[0] ?? error.message;
-      diagnostics.push(
-        diag(duplicate ? "TENANT_DUPLICATE_KEY" : "TENANT_SYNTAX", duplicate ? firstLine.replace(/ at line.*$/, "") : firstLine.replace(/ at line \d+, column \d+.*$/, ""), at(error.pos[0])),
-      );
+  if (doc.errors.length > 0) {
+    // Duplicate keys are each a problem of their own; of the syntax errors only the first is
+    // reliable (the parser's later errors are mostly consequences of it).
+    const duplicates = doc.errors.filter((e) => e.code === "DUPLICATE_KEY");
+    // At one position the parser may report a consequence before the cause: prefer the more telling code.
+    const rank = (code: string) => (code === "MULTILINE_IMPLICIT_KEY" || code === "TAB_AS_INDENT" ? 0 : 1);
+    const syntax = doc.errors.filter((e) => e.code !== "DUPLICATE_KEY").sort((a, b) => a.pos[0] - b.pos[0] || rank(a.code) - rank(b.code));
+    for (const error of duplicates) {
+      const first = firstOccurrence(doc, error.pos[0]);
+      const name = first ? JSON.stringify(first.key) + " " : "";
+      const earlier = first ? ` (first written on line ${lineCounter.linePos(first.offset).line})` : "";
+      diagnostics.push(diag("TENANT_DUPLICATE_KEY", `key ${name}appears twice in this mapping${earlier}; keep one`, at(error.pos[0])));
+    }
+    const first = syntax[0];
+    if (first) {
+      // An unclosed quote is noticed where the text ends (often the end of the file): point at the opening quote.
+      const opening = first.code === "MISSING_CHAR" ? unclosedQuoteStart(doc, first.pos[0]) : undefined;
+      const where = at(opening ?? first.pos[0]);
+      diagnostics.push(diag("TENANT_SYNTAX", opening !== undefined ? "this quoted string is never closed (missing closing quote)" : syntaxMessage(first, where), where));
     }
     return undefined;
   }
@@ -185,14 +201,14 @@ function parseSource(text: string, file: string, diagnostics: Diagnostic[]): LNo
   }
   const budget = { nodes: 0 };
   try {
-    return toLNode(doc.contents as YamlNode, doc, at, budget);
+    return toLNode(doc.contents as YamlNode, doc, at, budget, source);
   } catch (error) {
     if (error instanceof TooComplex) {
       diagnostics.push(diag("TENANT_TOO_COMPLEX", `more than ${MAX_NODES} values after expanding aliases`, { file, line: 1, col: 1 }));
       return undefined;
     }
     if (error instanceof KeyProblem) {
-      diagnostics.push(diag("TENANT_TYPE", error.message, error.loc));
+      diagnostics.push(diag(error.code, error.message, error.loc));
       return undefined;
     }
     throw error;
@@ -204,19 +220,67 @@ class KeyProblem extends Error {
   constructor(
     message: string,
     readonly loc: SourceLocation,
+    readonly code: "TENANT_TYPE" | "TENANT_SYNTAX" = "TENANT_TYPE",
   ) {
     super(message);
   }
 }
 
-function toLNode(node: YamlNode, doc: Document, at: (offset: number) => SourceLocation, budget: { nodes: number }): LNode {
+/** The parser's message, in the catalogue's lower-case style, with a hint for the common slips. */
+function syntaxMessage(error: { code: string; message: string }, loc: SourceLocation): string {
+  const text = (error.message.split("\n")[0] ?? error.message).replace(/ at line \d+, column \d+.*$/, "");
+  switch (error.code) {
+    case "TAB_AS_INDENT":
+      return "a tab is used for indentation; YAML indents with spaces only";
+    case "MULTILINE_IMPLICIT_KEY":
+      return `this value runs on into line ${loc.line + 1}, which is then read as a key; check the indentation of line ${loc.line + 1}`;
+    case "MISSING_CHAR":
+      if (/quote/i.test(text)) return "a quoted string is not closed (missing closing quote)";
+      break;
+  }
+  return text.charAt(0).toLowerCase() + text.slice(1);
+}
+
+/** Start of the quoted scalar that runs to `end` without its closing quote. */
+function unclosedQuoteStart(doc: Document, end: number): number | undefined {
+  let found: number | undefined;
+  visit(doc, {
+    Scalar(_key, node) {
+      if ((node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE") && node.range?.[1] === end) found = node.range[0];
+    },
+  });
+  return found;
+}
+
+/** The duplicated key at `offset` and the offset of its first occurrence in the same mapping. */
+function firstOccurrence(doc: Document, offset: number): { key: string; offset: number } | undefined {
+  let found: { key: string; offset: number } | undefined;
+  const visitNode = (node: unknown): void => {
+    if (found !== undefined || !node) return;
+    if (isMap(node)) {
+      const keys = node.items.map((pair) => pair.key as YamlNode | null);
+      const dup = keys.find((k) => k?.range?.[0] === offset);
+      if (dup && isScalar(dup)) {
+        const first = keys.find((k) => isScalar(k) && k.value === dup.value);
+        if (first && first !== dup && first.range) found = { key: String(dup.value), offset: first.range[0] };
+        return;
+      }
+      node.items.forEach((pair) => visitNode(pair.value));
+    } else if (isSeq(node)) node.items.forEach(visitNode);
+  };
+  visitNode(doc.contents);
+  return found;
+}
+
+function toLNode(node: YamlNode, doc: Document, at: (offset: number) => SourceLocation, budget: { nodes: number }, source: string): LNode {
   if (++budget.nodes > MAX_NODES) throw new TooComplex();
   const loc = at(node.range?.[0] ?? 0);
   if (isAlias(node)) {
     const target = node.resolve(doc);
-    if (!target) throw new KeyProblem("unresolved alias", loc);
-    const resolved = toLNode(target as YamlNode, doc, at, budget);
-    return { ...resolved, loc };
+    if (!target) throw new KeyProblem(`alias *${node.source} refers to no anchor &${node.source} written before it`, loc, "TENANT_SYNTAX");
+    // The alias's value was written at the anchor, not here: positions inside it stay the anchor's.
+    const resolved = toLNode(target as YamlNode, doc, at, budget, source);
+    return { ...resolved, loc, ...(resolved.kind === "scalar" ? { verbatim: false } : {}) };
   }
   if (isMap(node)) {
     const entries = new Map<string, { key: SourceLocation; node: LNode }>();
@@ -228,18 +292,22 @@ function toLNode(node: YamlNode, doc: Document, at: (offset: number) => SourceLo
       }
       const key = String(keyNode.value);
       const valueNode = pair.value as YamlNode | null;
-      const child: LNode = valueNode ? toLNode(valueNode, doc, at, budget) : { kind: "scalar", loc: keyLoc, value: null };
+      const child: LNode = valueNode ? toLNode(valueNode, doc, at, budget, source) : { kind: "scalar", loc: keyLoc, value: null };
       entries.set(key, { key: keyLoc, node: child });
     }
     return { kind: "map", loc, entries };
   }
   if (isSeq(node)) {
-    return { kind: "seq", loc, items: node.items.map((item) => toLNode(item as YamlNode, doc, at, budget)) };
+    return { kind: "seq", loc, items: node.items.map((item) => toLNode(item as YamlNode, doc, at, budget, source)) };
   }
   if (isScalar(node)) {
     const v = node.value;
     const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
-    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") return { kind: "scalar", loc, value: v, ...(quoted ? { quoted } : {}) };
+    const raw = node.range ? source.slice(node.range[0], node.range[1]) : "";
+    const verbatim = typeof v === "string" && !raw.includes("\n") && (quoted ? raw.slice(1, -1) === v : node.type === "PLAIN" && raw === v);
+    if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+      return { kind: "scalar", loc, value: v, ...(quoted ? { quoted } : {}), ...(verbatim ? { verbatim } : {}) };
+    }
     // Dates, binary and other tags are not tenant data: keep their source text.
     return { kind: "scalar", loc, value: String(node.source ?? v) };
   }
@@ -264,22 +332,34 @@ function applySet(root: LNode, assignment: string, index: number, diagnostics: D
   const file = `--set #${index + 1}`;
   const match = SET_PATTERN.exec(assignment);
   if (!match) {
-    diagnostics.push(diag("TENANT_SET_SYNTAX", `--set "${assignment}": expected path=value, e.g. import.pageSize=50`, { file, line: 1, col: 1 }));
+    // Only the path-like start is echoed: the rest may be a secret typed with the wrong separator.
+    const shown = /^[\w.$[\]-]*/.exec(assignment)![0];
+    const message =
+      assignment[shown.length] === "=" || shown === ""
+        ? `--set needs a path like import.pageSize or a.b[0].c before "=" (e.g. --set import.pageSize=50)`
+        : `--set expects "=" after "${shown}" (e.g. --set import.pageSize=50)`;
+    diagnostics.push(diag("TENANT_SET_SYNTAX", message, { file, line: 1, col: assignment[shown.length] === "=" ? 1 : shown.length + 1 }));
     return undefined;
   }
   const pathText = match[1]!;
   const raw = match[2]!;
-  const segments = splitPath(pathText);
+  const { segments, cols } = splitPath(pathText);
   const loc: SourceLocation = { file, line: 1, col: pathText.length + 2 };
   const typed = typeSetValue(raw, segments, loc, diagnostics);
   if (typed === undefined) return undefined;
-  return setIn(root, segments, typed, loc);
+  // Each key is located where it is written in the argument (an unknown key points at its name).
+  const keyLocs = cols.map((col) => ({ file, line: 1, col }));
+  return setIn(root, segments, typed, loc, keyLocs);
 }
 
-function splitPath(text: string): (string | number)[] {
-  const out: (string | number)[] = [];
-  for (const part of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) out.push(part[2] !== undefined ? Number(part[2]) : part[1]!);
-  return out;
+function splitPath(text: string): { segments: (string | number)[]; cols: number[] } {
+  const segments: (string | number)[] = [];
+  const cols: number[] = [];
+  for (const part of text.matchAll(/([^.[\]]+)|\[(\d+)\]/g)) {
+    segments.push(part[2] !== undefined ? Number(part[2]) : part[1]!);
+    cols.push(part.index! + 1);
+  }
+  return { segments, cols };
 }
 
 function typeSetValue(raw: string, segments: (string | number)[], loc: SourceLocation, diagnostics: Diagnostic[]): LNode | undefined {
@@ -289,7 +369,7 @@ function typeSetValue(raw: string, segments: (string | number)[], loc: SourceLoc
     diagnostics.push(diag("TENANT_SET_TYPE", `--set value "${raw}" is not ${expected}`, where));
     return undefined;
   };
-  if (types.has("string") && types.size === 1) return { kind: "scalar", loc, value: raw };
+  if (types.has("string") && types.size === 1) return { kind: "scalar", loc, value: raw, ...(raw.includes("\n") ? {} : { verbatim: true }) };
   if (types.has("integer") || types.has("number")) {
     if (/^-?\d+(\.\d+)?([eE][-+]?\d+)?$/.test(raw.trim())) return { kind: "scalar", loc, value: Number(raw) };
     if (!types.has("string") && !types.has("object")) return fail(types.has("integer") ? "an integer" : "a number");
@@ -298,8 +378,12 @@ function typeSetValue(raw: string, segments: (string | number)[], loc: SourceLoc
     if (raw === "true" || raw === "false") return { kind: "scalar", loc, value: raw === "true" };
     if (types.size === 1) return fail("true or false");
   }
+  if (raw.trim() === "") return { kind: "scalar", loc, value: raw };
   // Arrays, objects (e.g. a secret reference {env: NAME}) and unknown paths: read the value as YAML flow text.
+  const before = diagnostics.length;
   const node = parseSource(raw, loc.file, diagnostics);
+  // A syntax error inside the value: its column counts from the start of the argument.
+  for (const d of diagnostics.slice(before)) if (d.col !== undefined) d.col += loc.col - 1;
   if (!node) return undefined;
   return relocate(node, loc);
 }
@@ -315,24 +399,32 @@ function relocate(node: LNode, loc: SourceLocation): LNode {
   return { ...node, loc: at };
 }
 
-function setIn(node: LNode, segments: (string | number)[], value: LNode, loc: SourceLocation): LNode {
+function setIn(node: LNode, segments: (string | number)[], value: LNode, loc: SourceLocation, keyLocs: SourceLocation[]): LNode {
   if (segments.length === 0) return value;
   const [head, ...rest] = segments;
+  const [keyLoc = loc, ...restLocs] = keyLocs;
   if (typeof head === "number") {
     const items = node.kind === "seq" ? [...node.items] : [];
     const under = items[head] ?? { kind: "map", loc, entries: new Map() };
     while (items.length < head) items.push({ kind: "scalar", loc, value: null });
-    items[head] = setIn(under, rest, value, loc);
+    items[head] = setIn(under, rest, value, loc, restLocs);
     return { kind: "seq", loc: node.kind === "seq" ? node.loc : loc, items };
   }
   const entries = node.kind === "map" ? new Map(node.entries) : new Map<string, { key: SourceLocation; node: LNode }>();
-  const under = entries.get(head!)?.node ?? { kind: "map", loc, entries: new Map() };
-  entries.set(head!, { key: loc, node: setIn(under, rest, value, loc) });
+  const existing = entries.get(head!);
+  const under = existing?.node ?? { kind: "map", loc: keyLoc, entries: new Map() };
+  // A key that was already written keeps its position; a key --set creates is located in the argument.
+  entries.set(head!, { key: rest.length === 0 || !existing ? keyLoc : existing.key, node: setIn(under, rest, value, loc, restLocs) });
   return { kind: "map", loc: node.kind === "map" ? node.loc : loc, entries };
 }
 
 function toPlain(node: LNode, pointer: string, locations: Map<string, Located>, key?: SourceLocation): unknown {
-  locations.set(pointer, { value: node.loc, ...(key ? { key } : {}), ...(node.kind === "scalar" && node.quoted ? { quoted: true } : {}) });
+  locations.set(pointer, {
+    value: node.loc,
+    ...(key ? { key } : {}),
+    ...(node.kind === "scalar" && node.quoted ? { quoted: true } : {}),
+    ...(node.kind === "scalar" && node.verbatim ? { verbatim: true } : {}),
+  });
   if (node.kind === "scalar") return node.value;
   if (node.kind === "seq") return node.items.map((item, i) => toPlain(item, `${pointer}/${i}`, locations));
   const out: Record<string, unknown> = {};

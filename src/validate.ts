@@ -70,7 +70,9 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
 
   const validate = validatorFor("tenant.schema.json");
   if (!validate(value)) diagnostics.push(...translateAjvErrors(validate.errors ?? [], value, locate));
-  diagnostics.push(...checkStrings(value, locate));
+  // A value the schema already refused gets no second diagnostic from the string rules.
+  const refused = new Set(diagnostics.map((d) => d.path ?? ""));
+  diagnostics.push(...checkStrings(value, locate, refused));
   if (diagnostics.some((d) => d.severity === "error")) return { tenant: undefined, diagnostics };
 
   const tenant = applyDefaults(structuredClone(value), tenantSchema()) as unknown as TenantConfig;
@@ -78,17 +80,20 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
   return { tenant, diagnostics };
 }
 
-type Locate = (pointer: string, which?: "key" | "value" | "text") => { file?: string; line?: number; col?: number };
+/**
+ * Where the value at a JSON pointer was written: its key ("key"), its value ("value"), or the
+ * character at `offset` of a string value when its text maps 1:1 onto the source (else the value).
+ */
+type Locate = (pointer: string, which?: "key" | "value", offset?: number) => { file?: string; line?: number; col?: number };
 
 function locator(locations: Map<string, Located>): Locate {
-  return (pointer, which = "value") => {
+  return (pointer, which = "value", offset) => {
     // Fall back to the nearest ancestor that has a position (e.g. a default-filled parent).
     for (let p = pointer; ; p = p.slice(0, Math.max(0, p.lastIndexOf("/")))) {
       const found = locations.get(p);
       if (found) {
         const loc = which === "key" && p === pointer && found.key ? found.key : found.value;
-        // "text": the first character of a scalar's text (past its opening quote).
-        const shift = which === "text" && p === pointer && found.quoted ? 1 : 0;
+        const shift = offset !== undefined && p === pointer && found.verbatim ? (found.quoted ? 1 : 0) + offset : 0;
         return { file: loc.file, line: loc.line, col: loc.col + shift };
       }
       if (p === "") return {};
@@ -111,11 +116,33 @@ function valueAt(root: unknown, pointer: string): unknown {
   return node;
 }
 
+/** JSON Schema type names in the words of a YAML author. */
+function typeWords(type: unknown): string {
+  const words: Record<string, string> = {
+    object: "a mapping",
+    array: "a list",
+    string: "a string",
+    integer: "an integer",
+    number: "a number",
+    boolean: "true or false",
+    null: "null",
+  };
+  return String(type)
+    .split(",")
+    .map((t) => words[t] ?? t)
+    .join(" or ");
+}
+
+/** JSON-quoted, with the characters JSON leaves raw but terminals act on (C1, U+2028/9) escaped too. */
+function quote(text: string): string {
+  return JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+}
+
 function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
-  if (typeof value === "string") return `the string ${JSON.stringify(value.length > 60 ? value.slice(0, 57) + "..." : value)}`;
+  if (typeof value === "string") return `the string ${quote(value.length > 60 ? value.slice(0, 57) + "..." : value)}`;
   return `${typeof value} ${String(value)}`;
 }
 
@@ -126,6 +153,9 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
   const out: Diagnostic[] = [];
   const secretPaths = new Set<string>();
   const valuePaths = new Map<string, ErrorObject>();
+  /** `parent\0key` of every key an unknown key's "did you mean" proposes. */
+  const suggested = new Set<string>();
+  const missingKeys: { pointer: string; key: string }[] = [];
 
   for (const error of errors) {
     const pointer = error.instancePath;
@@ -135,40 +165,33 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
     if (secretPointer !== undefined) {
       if (secretPaths.has(secretPointer)) continue;
       secretPaths.add(secretPointer);
-      const v = valueAt(value, secretPointer);
-      const where = { ...locate(secretPointer), path: pointerToPath(secretPointer) };
-      out.push(
-        typeof v === "string" || typeof v === "number"
-          ? diag("SECRET_LITERAL", "a literal secret is not allowed here; write {env: NAME} or {file: path}", where)
-          : diag("TENANT_INVALID", `expected a secret reference {env: NAME} or {file: path}, got ${describe(v)}`, where),
-      );
+      out.push(secretDiagnostic(secretPointer, valueAt(value, secretPointer), locate));
       continue;
     }
-    if (error.keyword === "additionalProperties") {
-      const key = String(error.params.additionalProperty);
+    if (error.keyword === "additionalProperties" || error.keyword === "propertyNames") {
+      const key = String(error.keyword === "additionalProperties" ? error.params.additionalProperty : error.params.propertyName);
       const child = `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
-      const hint = closest(key, knownKeysAt(segments));
-      out.push(
-        diag("TENANT_UNKNOWN_KEY", `unknown key "${key}"${hint ? ` — did you mean "${hint}"?` : ""}`, { ...locate(child, "key"), path: pointerToPath(child) }),
-      );
-      continue;
-    }
-    if (error.keyword === "propertyNames") {
-      const key = String(error.params.propertyName);
-      const child = `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
-      const names = schemasAt(segments).flatMap((s) => s.propertyNames?.enum ?? []);
-      const hint = names.length > 0 ? closest(key, names) : undefined;
-      const expected = names.length > 0 ? "" : ` (expected a name matching ${schemasAt(segments)[0]?.propertyNames?.pattern ?? "the schema"})`;
-      out.push(
-        diag("TENANT_UNKNOWN_KEY", `unknown key "${key}"${hint ? ` — did you mean "${hint}"?` : expected}`, { ...locate(child, "key"), path: pointerToPath(child) }),
-      );
+      const names = allowedKeys(segments);
+      const hint = nameHint(key, names.concrete);
+      if (hint) suggested.add(`${pointer}\u0000${hint}`);
+      const help = hint ? ` — did you mean "${hint}"?` : names.summary ? ` (expected ${names.summary})` : "";
+      out.push(diag("TENANT_UNKNOWN_KEY", `unknown key ${quote(key)}${help}`, { ...locate(child, "key"), path: pointerToPath(child) }));
       continue;
     }
     if (error.keyword === "required") {
-      const missing = String(error.params.missingProperty);
-      const parentPath = pointerToPath(pointer);
+      missingKeys.push({ pointer, key: String(error.params.missingProperty) });
+      continue;
+    }
+    if (error.keyword === "uniqueItems") {
+      // Report at the later copy: that is the one to delete.
+      // ajv: items i and j are equal, j > i.
+      const later = `${pointer}/${String(error.params.j)}`;
+      const v = valueAt(value, later);
       out.push(
-        diag("TENANT_MISSING_KEY", `missing required key "${missing}"${parentPath ? ` in ${parentPath}` : ""}`, { ...locate(pointer), path: pointerToPath(pointer) }),
+        diag("TENANT_INVALID", `${describe(v)} is already in this list (item ${String(error.params.i)}); list items must be unique`, {
+          ...locate(later),
+          path: pointerToPath(later),
+        }),
       );
       continue;
     }
@@ -178,13 +201,130 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
     if (!previous || (KEYWORD_RANK[error.keyword] ?? 9) < (KEYWORD_RANK[previous.keyword] ?? 9)) valuePaths.set(pointer, error);
   }
 
+  for (const { pointer, key } of missingKeys) {
+    // A misspelt required key is one problem: the unknown key's "did you mean" already says it —
+    // also when the key is missing inside the mapping the misspelt key was meant to be.
+    if (suggested.has(`${pointer}\u0000${key}`)) continue;
+    const slash = pointer.lastIndexOf("/");
+    if (slash >= 0 && suggested.has(`${pointer.slice(0, slash)}\u0000${pointer.slice(slash + 1).replace(/~1/g, "/").replace(/~0/g, "~")}`)) continue;
+    const parentPath = pointerToPath(pointer);
+    // At the parent's key (`package:`), where the missing key belongs; the document start for top-level keys.
+    out.push(diag("TENANT_MISSING_KEY", `missing required key "${key}"${parentPath ? ` in ${parentPath}` : ""}`, { ...locate(pointer, "key"), path: parentPath }));
+  }
+
   for (const [pointer, error] of valuePaths) {
     const v = valueAt(value, pointer);
     const where = { ...locate(pointer), path: pointerToPath(pointer) };
-    const [code, message] = valueMessage(error, v);
+    const [code, message] = valueMessage(error, v, segmentsOf(pointer));
     out.push(diag(code, message, where));
   }
   return out;
+}
+
+/**
+ * One diagnostic for a malformed secret reference, saying what is wrong with it. Never quotes
+ * the value: a literal in a secret field is probably the secret itself.
+ */
+function secretDiagnostic(pointer: string, v: unknown, locate: Locate): Diagnostic {
+  const where = { ...locate(pointer), path: pointerToPath(pointer) };
+  const expected = "write {env: NAME} or {file: path}";
+  if (typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
+    return diag("SECRET_LITERAL", `a literal secret is not allowed here; ${expected}`, where);
+  }
+  if (v === null || typeof v !== "object" || Array.isArray(v)) {
+    return diag("TENANT_INVALID", `expected a secret reference, got ${v === null ? "nothing" : "a list"}; ${expected}`, where);
+  }
+  const keys = Object.keys(v);
+  const unknown = keys.filter((k) => k !== "env" && k !== "file");
+  if (unknown.length > 0) {
+    const key = unknown[0]!;
+    const child = `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    const hint = closest(key, ["env", "file"]);
+    return diag("TENANT_UNKNOWN_KEY", `unknown key ${quote(key)} in a secret reference${hint ? ` — did you mean "${hint}"?` : ""}; ${expected}`, {
+      ...locate(child, "key"),
+      path: pointerToPath(child),
+    });
+  }
+  if (keys.length === 0) return diag("TENANT_INVALID", `an empty secret reference; ${expected}`, where);
+  if (keys.length > 1) return diag("TENANT_INVALID", "a secret reference names either env or file, not both", where);
+  const key = keys[0]!;
+  const inner = (v as Record<string, unknown>)[key];
+  const child = `${pointer}/${key}`;
+  const at = { ...locate(child), path: pointerToPath(child) };
+  if (key === "env") {
+    return typeof inner === "string"
+      ? // Not quoted: a value that is no variable name may be the secret itself, pasted in the wrong place.
+        diag("TENANT_PATTERN", "env must name an environment variable (letters, digits and _, not starting with a digit)", at)
+      : diag("TENANT_TYPE", `expected an environment variable name, got ${describe(inner)}`, at);
+  }
+  return diag("TENANT_TYPE", `expected a file path (a non-empty string), got ${describe(inner)}`, at);
+}
+
+/**
+ * "Did you mean" for names, except between numbered names (customproperty57 is not a typo of
+ * customproperty5: the number is out of range, and the list of allowed names says so).
+ */
+function nameHint(word: string, candidates: string[]): string | undefined {
+  const hint = closest(word, candidates);
+  const stem = (s: string) => s.replace(/\d+$/, "");
+  return hint && /\d$/.test(word) && /\d$/.test(hint) && stem(word) === stem(hint) ? undefined : hint;
+}
+
+/** Keys allowed in the mapping at a path: concrete names (for hints) and a short summary (for messages). */
+function allowedKeys(segments: (string | number)[]): { concrete: string[]; summary: string } {
+  const concrete = new Set(knownKeysAt(segments));
+  const parts = [...concrete];
+  for (const schema of schemasAt(segments)) {
+    const pattern = schema.propertyNames?.pattern;
+    if (!pattern) continue;
+    const names = enumeratePattern(pattern);
+    if (!names) continue;
+    names.concrete.forEach((n) => concrete.add(n));
+    parts.push(...names.parts);
+  }
+  return { concrete: [...concrete], summary: parts.length > 0 && parts.length <= 40 ? `one of ${parts.join(", ")}` : "" };
+}
+
+/**
+ * The names a pattern of the form `^(a|b|prefix(<digits>))$` accepts, for messages: literal
+ * alternatives as they are, `prefix` + number alternatives as a range (`customproperty1..56`).
+ * Undefined when the pattern is not such a list.
+ */
+function enumeratePattern(pattern: string): { concrete: string[]; parts: string[] } | undefined {
+  const body = /^\^\((.*)\)\$$/.exec(pattern)?.[1] ?? /^\^(.*)\$$/.exec(pattern)?.[1];
+  if (body === undefined) return undefined;
+  const alternatives: string[] = [];
+  let depth = 0;
+  let current = "";
+  for (const c of body) {
+    if (c === "(") depth++;
+    if (c === ")") depth--;
+    if (c === "|" && depth === 0) {
+      alternatives.push(current);
+      current = "";
+    } else current += c;
+  }
+  alternatives.push(current);
+  const re = new RegExp(pattern);
+  const concrete: string[] = [];
+  const parts: string[] = [];
+  for (const alt of alternatives) {
+    if (/^[A-Za-z_][A-Za-z0-9_]*$/.test(alt)) {
+      concrete.push(alt);
+      parts.push(alt);
+      continue;
+    }
+    const prefix = /^([A-Za-z_]+)\(/.exec(alt)?.[1];
+    if (!prefix) return undefined;
+    const numbers = Array.from({ length: 1000 }, (_, n) => n).filter((n) => re.test(`${prefix}${n}`));
+    if (numbers.length === 0) return undefined;
+    const lo = numbers[0]!;
+    const hi = numbers[numbers.length - 1]!;
+    if (hi - lo + 1 !== numbers.length) return undefined;
+    numbers.forEach((n) => concrete.push(`${prefix}${n}`));
+    parts.push(`${prefix}${lo}..${hi}`);
+  }
+  return { concrete, parts };
 }
 
 function enclosingSecret(segments: (string | number)[]): string | undefined {
@@ -195,11 +335,18 @@ function enclosingSecret(segments: (string | number)[]): string | undefined {
   return undefined;
 }
 
-function valueMessage(error: ErrorObject, v: unknown): [Code, string] {
+/** The value's name for a message: its key, with the index for a list item (`retryFailureStatusCodes[1]`). */
+function subject(segments: (string | number)[]): string {
+  const last = segments[segments.length - 1];
+  if (typeof last !== "number") return String(last ?? "the value");
+  return `${String(segments[segments.length - 2] ?? "item")}[${last}]`;
+}
+
+function valueMessage(error: ErrorObject, v: unknown, segments: (string | number)[]): [Code, string] {
   const p = error.params as Record<string, unknown>;
   switch (error.keyword) {
     case "type":
-      return ["TENANT_TYPE", `expected ${String(p.type).replace(",", " or ")}, got ${describe(v)}`];
+      return ["TENANT_TYPE", `expected ${typeWords(p.type)}, got ${describe(v)}`];
     case "enum": {
       const allowed = (p.allowedValues as unknown[]).map((a) => JSON.stringify(a));
       const hint = typeof v === "string" ? closest(v, (p.allowedValues as unknown[]).map(String)) : undefined;
@@ -208,7 +355,10 @@ function valueMessage(error: ErrorObject, v: unknown): [Code, string] {
     case "const":
       return ["TENANT_ENUM", `expected ${JSON.stringify(p.allowedValue)}, got ${describe(v)}`];
     case "format":
-      return ["TENANT_FORMAT", `expected ${p.format === "uri" ? "an absolute URL" : `a ${String(p.format)} value`}, got ${describe(v)}`];
+      return [
+        "TENANT_FORMAT",
+        `expected ${p.format === "uri" ? "an absolute URL" : p.format === "date-time" ? "a date-time like 2026-11-02T09:30:00Z" : `a ${String(p.format)} value`}, got ${describe(v)}`,
+      ];
     case "pattern": {
       const pattern = String(p.pattern);
       if (pattern.startsWith("^https://")) {
@@ -217,13 +367,23 @@ function valueMessage(error: ErrorObject, v: unknown): [Code, string] {
           : "an https:// URL";
         return ["TENANT_FORMAT", `expected ${expected}, got ${describe(v)}`];
       }
-      return ["TENANT_PATTERN", `${describe(v)} does not match the expected pattern ${pattern}`];
+      const names = enumeratePattern(pattern);
+      if (names && typeof v === "string") {
+        const hint = nameHint(v, names.concrete);
+        return ["TENANT_PATTERN", `${describe(v)} is not allowed; expected one of ${names.parts.join(", ")}${hint ? ` — did you mean "${hint}"?` : ""}`];
+      }
+      // The schema's description says in words what the pattern says in regex.
+      const description = schemasAt(segments).find((s) => s.description)?.description;
+      return ["TENANT_PATTERN", `${describe(v)} does not match ${pattern}${description ? ` (${description.replace(/\.$/, "")})` : ""}`];
     }
     case "minimum":
     case "maximum":
     case "exclusiveMinimum":
     case "exclusiveMaximum":
-      return ["TENANT_RANGE", `${describe(v)} must be ${String(p.comparison)} ${String(p.limit)}`];
+      return [
+        "TENANT_RANGE",
+        `${subject(segments)} must be ${{ ">=": "at least", "<=": "at most", ">": "greater than", "<": "less than" }[String(p.comparison)] ?? String(p.comparison)} ${String(p.limit)}, got ${String(v)}`,
+      ];
     case "minLength":
       return ["TENANT_RANGE", `${describe(v)} must have at least ${String(p.limit)} character${p.limit === 1 ? "" : "s"}`];
     case "maxLength":
@@ -243,21 +403,27 @@ function valueMessage(error: ErrorObject, v: unknown): [Code, string] {
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
 /** Plain fields are data: refuse anything that could turn into template text or an expression. */
-function checkStrings(root: unknown, locate: Locate): Diagnostic[] {
+function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string> = new Set()): Diagnostic[] {
   const out: Diagnostic[] = [];
   const walk = (node: unknown, segments: (string | number)[]) => {
     if (Array.isArray(node)) return node.forEach((item, i) => walk(item, [...segments, i]));
     if (node !== null && typeof node === "object") {
-      for (const [k, v] of Object.entries(node)) walk(v, [...segments, k]);
+      for (const [k, v] of Object.entries(node)) {
+        // Under a key the schema does not know, TENANT_UNKNOWN_KEY is the one diagnostic.
+        if (schemasAt([...segments, k]).length > 0) walk(v, [...segments, k]);
+      }
       return;
     }
     if (typeof node !== "string") return;
     const pointer = segments.length === 0 ? "" : "/" + segments.map((s) => String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
     const where = { ...locate(pointer), path: pointerToPath(pointer) };
+    if (refused.has(where.path)) return;
+    // Diagnostics point at the offending character itself when the value's text maps onto the source.
+    const at = (offset: number) => ({ ...locate(pointer, "value", offset), path: where.path });
     const control = CONTROL.exec(isMultilineField(segments) ? node.replace(/[\n\t]/g, " ") : node);
     if (control) {
       const cp = control[0].charCodeAt(0).toString(16).padStart(4, "0");
-      out.push(diag("INJECT_CONTROL", `control character U+${cp.toUpperCase()} at offset ${control.index} is not allowed in tenant values`, where));
+      out.push(diag("INJECT_CONTROL", `control character U+${cp.toUpperCase()} at offset ${control.index} is not allowed in tenant values`, at(control.index)));
       return;
     }
     if (segments[0] === "$schema" || segments[0] === "extends") return;
@@ -271,10 +437,7 @@ function checkStrings(root: unknown, locate: Locate): Diagnostic[] {
           "missing-dollar": "EXPR_MISSING_DOLLAR",
           "not-allowed": "EXPR_NOT_ALLOWED",
         }[problem.kind] as Code;
-        // Point at the character inside the value when the value sits on one line.
-        const text = locate(pointer, "text");
-        const col = text.col !== undefined && !node.includes("\n") ? text.col + problem.offset : where.col;
-        out.push(diag(code, problem.message, { ...where, ...(col !== undefined ? { col } : {}) }));
+        out.push(diag(code, problem.message, at(problem.offset)));
       }
       return;
     }
@@ -283,8 +446,8 @@ function checkStrings(root: unknown, locate: Locate): Diagnostic[] {
       out.push(
         diag(
           "INJECT_TEMPLATE",
-          `"${marker[0]}" is not allowed in a plain value (tenant data never becomes a template or a Saviynt expression); only binding maps take expressions`,
-          where,
+          `"${marker[0]}" is not allowed in a plain value: tenant data never becomes a template or a Saviynt expression (only provisioning.agent values take \${…})`,
+          at(marker.index),
         ),
       );
     }

@@ -57,7 +57,7 @@ describe("bad input fails cleanly", () => {
     writeFileSync(join(dir, "bad.yaml"), readFileSync(join(repo, "examples/tenants/acme-dev.yaml"), "utf8").replace("extends: ./acme-base.yaml", `extends: ${join(repo, "examples/tenants/acme-base.yaml")}`).replace("pageSize: 50", "pageSize: lots"));
     const r = savpkg(["validate", "bad.yaml"], { cwd: dir });
     expect(r.code).toBe(1);
-    expect(r.stderr).toMatch(/^bad\.yaml:16:13 error TENANT_TYPE expected integer, got the string "lots" \(at import\.pageSize\)$/m);
+    expect(r.stderr).toMatch(/^bad\.yaml:16:13 error TENANT_TYPE expected an integer, got the string "lots" \(at import\.pageSize\)$/m);
   });
 
   test("a missing tenant file exits 2", () => {
