@@ -296,7 +296,12 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
 
   const globals: GlobalArgs = { format: argv.includes("json") && argv.includes("--format") ? "json" : "text", verbose: argv.includes("--verbose") };
   try {
-    await parser.parseAsync();
+    // With a callback yargs hands --help/--version text back instead of printing it itself.
+    let output = "";
+    await parser.parseAsync(argv as string[], {}, (_error: unknown, _argv: unknown, text: string) => {
+      output = text ?? "";
+    });
+    if (output) io.stdout(output.endsWith("\n") ? output : output + "\n");
     return exitCode;
   } catch (error) {
     if (error instanceof UsageError || (error as Error).name === "YError") {

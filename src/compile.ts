@@ -46,6 +46,13 @@ export async function compileTenant(file: string, options: CompileOptions = {}):
   const loaded = loadTenant(file, { ...(options.set ? { set: options.set } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
   const result: CompileResult = { name, file, loaded, diagnostics: [...loaded.diagnostics] };
   if (hasErrors(result.diagnostics)) return result;
+  if (loaded.abstract) {
+    const at = loaded.locations.get("/abstract")?.key;
+    result.diagnostics.push(
+      diag("TENANT_ABSTRACT", `${file} is a base file (abstract: true); validate or build a tenant that extends it`, at ? { ...at, path: "abstract" } : { file }),
+    );
+    return result;
+  }
 
   const validated = validateTenant(loaded);
   result.diagnostics.push(...validated.diagnostics);
