@@ -274,6 +274,53 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       }),
     )
     .command(
+      "simulate <input>",
+      "Run a tenant's or package's import and provisioning calls against a local CXone simulator",
+      (y: any) =>
+        withSet(
+          y
+            .positional("input", { type: "string", describe: "Tenant file (.yaml) or package (.zip)" })
+            .option("seed", { type: "string", describe: "Simulator seed JSON (default: the Acme business unit, 25 agents)" })
+            .option("base-url-from", { type: "string", describe: "For a zip: tenant whose cxone.apiBaseUrl resolves relative URLs and whose ConnectionJSON is used" })
+            .option("page-size", { type: "string", default: "10", describe: "Import page size and simulator list cap, or 'tenant' to keep the tenant's" })
+            .option("knobs", { type: "string", describe: "JSON file of simulator knobs (faults, strictness, ...)" }),
+        )
+          .example("$0 simulate examples/tenants/acme-dev.yaml", "run every operation of a tenant against the simulator")
+          .example("$0 simulate INCONTACT.zip --base-url-from examples/tenants/acme-dev.yaml --format json", "check a package"),
+      run(async (args) => {
+        const { simulate, formatSimulationJson, formatSimulationText, simulationExitCode } = await import("./simulate.js");
+        const raw = String(args.pageSize);
+        const pageSize = raw === "tenant" ? null : /^\d+$/.test(raw) ? Number(raw) : undefined;
+        if (pageSize === undefined) throw new UsageError(`--page-size ${raw}: expected a number or "tenant"`);
+        let knobs: Record<string, unknown> | undefined;
+        if (args.knobs !== undefined) {
+          const { readFileSync } = await import("node:fs");
+          const { resolve } = await import("node:path");
+          const { checkKnobs } = await import("./simulator/index.js");
+          let value: unknown;
+          try {
+            value = JSON.parse(readFileSync(resolve(io.cwd, args.knobs), "utf8"));
+          } catch (error) {
+            await report(args, [{ code: "IO_READ", severity: "error", message: `--knobs: ${(error as Error).message}`, file: args.knobs }]);
+            return 2;
+          }
+          const problems = checkKnobs(value);
+          if (problems.length > 0) throw new UsageError(`--knobs ${args.knobs}: ${problems.join("; ")}`);
+          knobs = value as Record<string, unknown>;
+        }
+        const result = await simulate(args.input, {
+          cwd: io.cwd,
+          set: args.set ?? [],
+          pageSize,
+          ...(args.seed !== undefined ? { seed: args.seed } : {}),
+          ...(args.baseUrlFrom !== undefined ? { baseUrlFrom: args.baseUrlFrom } : {}),
+          ...(knobs ? { knobs } : {}),
+        });
+        io.stdout(args.format === "json" ? formatSimulationJson(result) : formatSimulationText(result, { color: useColor(args), verbose: args.verbose }));
+        return simulationExitCode(result);
+      }),
+    )
+    .command(
       "schema",
       "Print the tenant JSON Schema (for editors and CI)",
       (y: any) => y.example("$0 schema > tenant.schema.json", "save the schema"),

@@ -26,3 +26,5 @@ export { planUnpack, writeUnpack, type UnpackFile, type UnpackOptions, type Writ
 export { lintPackage } from "./lint.js";
 export { diffPackages, formatPath, redactionMarker, redactDocument, type DiffResult, type DiffChange, type DiffNote, type DiffOptions, type DiffScope, type DiffOp, type DiffSide, type PathSegment } from "./diff.js";
 export { formatDiffText, formatDiffJson, formatDiffMarkdown, groupChanges, DIFF_JSON_FORMAT, DIFF_JSON_VERSION, type DiffGroup } from "./diff-format.js";
+export { DEFAULT_SIM_PAGE_SIZE, diffState, formatSimulationJson, formatSimulationText, SAMPLE_IDENTITY, SAMPLE_IDENTITY_UPDATE, simulate, simulationExitCode, STEPS, type CheckResult, type ImportSummary, type SimulateOptions, type SimulationReport, type SimulationTextOptions, type StateChange, type StepName, type StepReport } from "./simulate.js";
+export { evaluate, evaluateTemplateValue, ExecutorContext, nodeTransport, parseExpression, reconcile, renderTemplate, runImport, runProvision, scanDocuments, type CallRecord, type ExecutorEnv, type ImportRun, type ProvisionRun, type SaviyntView, type Transport, type UnsupportedUse, type UrlPolicy } from "./executor/index.js";

@@ -149,6 +149,10 @@ const COMMANDS: CommandCase[] = [
   { command: "diff", argv: ["diff", "tenants/acme-dev.yaml", "tenants/acme-refresh.yaml", "--verbose"], exitCode: 1 },
   { command: "diff", before: [ALL], argv: ["diff", "tenants/acme-prod.yaml", "dist-packages/acme-prod/INCONTACT.zip", "--format", "json"] },
   { command: "diff", before: [ALL], argv: ["diff", "dist-packages/acme-dev/INCONTACT.zip", "dist-packages/acme-refresh/INCONTACT.zip", "--strict"], exitCode: 1 },
+  // simulate generates its own secrets: the user's variables are never read, in either output format.
+  { command: "simulate", argv: ["simulate", "tenants/acme-dev.yaml", "--verbose"] },
+  { command: "simulate", argv: ["simulate", "tenants/acme-refresh.yaml", "--format", "json"] },
+  { command: "simulate", before: [ALL], argv: ["simulate", "dist-packages/acme-prod/INCONTACT.zip", "--base-url-from", "tenants/acme-prod.yaml"] },
   { command: "schema", argv: ["schema"] },
   { command: "init", argv: ["init", "tenants/new.yaml", "--name", "InContact_NEW"], writes: [/^tenants\/new\.yaml$/] },
   { command: "init", argv: ["init", "starter.yaml"], writes: [/^starter\.yaml$/] },
