@@ -5,11 +5,17 @@
  *
  * Base files are not built: a file is a base when it says `abstract: true`, or when another
  * tenant file of the same batch extends it.
+ *
+ * Crash safety (engineering.md C2): every file is replaced atomically, and the metadata never
+ * vouches for bytes that are not on disk. Before any package changes, manifest.json and SHA256SUMS
+ * are rewritten without the packages about to change; only after every package is in place are they
+ * rewritten with the new records. A build killed at any moment leaves each zip complete (old or
+ * new) and every zip listed in manifest.json/SHA256SUMS matching its recorded sha256.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { compileTenant, packagePaths, planTenantFiles, tenantName } from "./compile.js";
+import { compileTenant, packagePaths, planTenantFiles, tenantName, type CompileResult } from "./compile.js";
 import { diag, hasErrors, type Diagnostic } from "./diagnostics.js";
 import { emitFiles, type PlannedFile } from "./emit.js";
 import { loadTenant } from "./load.js";
@@ -37,6 +43,10 @@ export interface PackageRecord {
   package: string;
   size: number;
   sha256: string;
+  /** What built it: kept per package because a one-tenant build keeps the other records. */
+  savpkgVersion: string;
+  node: string;
+  zlib: string;
 }
 
 export interface BuildOutcome {
@@ -48,9 +58,11 @@ export interface BuildOutcome {
 
 const TENANT_EXTENSIONS = /\.(ya?ml|json)$/i;
 
+let cachedVersion: string | undefined;
+
 export function savpkgVersion(): string {
-  const pkg = JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string };
-  return pkg.version;
+  cachedVersion ??= (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  return cachedVersion;
 }
 
 /** The folder `--all` reads: the given one, else tenants/, else examples/tenants/. */
@@ -121,6 +133,11 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
     });
     diagnostics.push(...result.diagnostics);
     if (!result.package) continue;
+    const outOfRange = checkDosRange(result.package.time, result, options.sourceDateEpoch);
+    if (outOfRange) {
+      diagnostics.push(outOfRange);
+      continue;
+    }
     const plan = planTenantFiles(result, { outDir, withSecrets: options.withSecrets ?? false, env: options.env ?? {} });
     diagnostics.push(...plan.diagnostics);
     planned.push(...plan.files);
@@ -132,23 +149,49 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
       package: toPosix(relative(outDir, zipPath)),
       size: result.package.zip.length,
       sha256: sha256(result.package.zip),
+      savpkgVersion: savpkgVersion(),
+      node: options.runtime?.node ?? "unknown",
+      zlib: options.runtime?.zlib ?? "unknown",
     });
   }
   // Plan, then apply: nothing is written when any tenant failed.
   if (hasErrors(diagnostics)) return outcome(diagnostics, [], skippedBases, options);
 
+  const all = options.all !== undefined && options.all !== false;
   if (options.check) {
-    diagnostics.push(...checkOutput(outDir, records, planned, options.all !== undefined && options.all !== false, options.outDir));
+    diagnostics.push(...checkOutput(outDir, records, planned, all, options.outDir));
     return outcome(diagnostics, records, skippedBases, options);
   }
 
-  const manifest = mergeManifest(outDir, records, options);
-  planned.push(
-    { path: join(outDir, "manifest.json"), bytes: Buffer.from(JSON.stringify(manifest, null, 2) + "\n") },
-    { path: join(outDir, "SHA256SUMS"), bytes: Buffer.from(manifest.packages.map((p) => `${p.sha256}  ${p.package}\n`).join("")) },
-  );
-  diagnostics.push(...emitFiles(planned));
+  // Retract, write, record: see the header comment. Only records still true on disk are kept.
+  const rebuilt = new Map(records.map((r) => [r.tenant, r]));
+  const kept = verifiedRecords(outDir).filter((p) => {
+    const next = rebuilt.get(p.tenant);
+    return next === undefined || (next.sha256 === p.sha256 && next.package === p.package);
+  });
+  const retract = metadataFiles(outDir, kept, options).filter((f) => !sameBytes(f.path, f.bytes));
+  const record = metadataFiles(outDir, [...kept.filter((p) => !rebuilt.has(p.tenant)), ...records], options);
+  diagnostics.push(...emitFiles([...retract, ...planned, ...record]));
   return outcome(diagnostics, records, skippedBases, options);
+}
+
+/** The zip writer stores DOS times 1980-01-01 … 2043-12-31 only (compress-commons clamps the rest). */
+const DOS_FIRST = Date.UTC(1980, 0, 1);
+const DOS_END = Date.UTC(2044, 0, 1);
+
+/**
+ * A package time outside the DOS range would be clamped in the entry headers while the entry names
+ * keep the real stamp: refuse it, naming where the time came from (engineering.md C1.2).
+ */
+function checkDosRange(time: Date, result: CompileResult, sourceDateEpoch: number | undefined): Diagnostic | undefined {
+  const ms = time.getTime();
+  if (ms >= DOS_FIRST && ms < DOS_END) return undefined;
+  const range = "between 1980-01-01T00:00:00Z and 2043-12-31T23:59:59Z (the zip DOS time range)";
+  if (result.tenant?.package.exportedAt !== undefined) {
+    const at = result.loaded.locations.get("/package/exportedAt")?.value;
+    return diag("TENANT_RANGE", `package.exportedAt ${result.tenant.package.exportedAt} must be ${range}`, { ...(at ?? {}), path: "package.exportedAt" });
+  }
+  return diag("BUILD_SOURCE_DATE_EPOCH", `SOURCE_DATE_EPOCH=${sourceDateEpoch ?? ""} must be ${range}`);
 }
 
 function outcome(diagnostics: Diagnostic[], packages: PackageRecord[], skippedBases: string[], options: BuildOptions): BuildOutcome {
@@ -158,34 +201,75 @@ function outcome(diagnostics: Diagnostic[], packages: PackageRecord[], skippedBa
     skippedBases,
     summary: (seconds) => {
       const skipped = skippedBases.length > 0 ? `, ${skippedBases.length} base file${skippedBases.length === 1 ? "" : "s"} skipped` : "";
-      if (hasErrors(diagnostics)) return `build failed: ${diagnostics.filter((d) => d.severity === "error").length} error(s), nothing written (${seconds}s)`;
+      const errors = diagnostics.filter((d) => d.severity === "error").length;
+      if (options.check && errors > 0) return `check failed: ${errors} problem(s) listed above, nothing written (${seconds}s)`;
+      if (errors > 0) return `build failed: ${errors} error(s), nothing written (${seconds}s)`;
       const verb = options.check ? "checked" : "built";
       return `${verb} ${packages.length} package${packages.length === 1 ? "" : "s"} in ${seconds}s${skipped}${options.check ? ": up to date" : ""}`;
     },
   };
 }
 
-/** --check: every planned zip must exist with the same bytes; with --all, no other package may exist. */
+/**
+ * --check: every planned file (zip and ConnectionJSON.json) must exist with the same bytes, and
+ * manifest.json and SHA256SUMS must record each package's sha256; with --all, no other package may
+ * exist and the metadata may list no other package. Reads only.
+ */
 function checkOutput(outDir: string, records: PackageRecord[], planned: PlannedFile[], all: boolean, outLabel: string): Diagnostic[] {
   const out: Diagnostic[] = [];
-  for (const file of planned.filter((f) => f.path.endsWith(".zip"))) {
-    const label = toPosix(join(outLabel, relative(outDir, file.path)));
+  const label = (abs: string) => toPosix(join(outLabel, relative(outDir, abs)));
+  for (const file of planned) {
     let onDisk: Buffer | undefined;
     try {
       onDisk = readFileSync(file.path);
     } catch {
-      out.push(diag("BUILD_MISSING", `${label} is missing; run savpkg build`, { file: label }));
+      out.push(diag("BUILD_MISSING", `${label(file.path)} is missing; run savpkg build`, { file: label(file.path) }));
       continue;
     }
-    if (!onDisk.equals(Buffer.from(file.bytes))) out.push(diag("BUILD_STALE", `${label} is stale: the tenant now builds different bytes`, { file: label }));
+    if (!onDisk.equals(Buffer.from(file.bytes))) {
+      const hint = file.path.endsWith(".zip") ? "the tenant now builds different bytes" : "the tenant now renders a different ConnectionJSON (built with --with-secrets? check with it too)";
+      out.push(diag("BUILD_STALE", `${label(file.path)} is stale: ${hint}`, { file: label(file.path) }));
+    }
   }
+  const expected = new Set(records.map((r) => r.tenant));
   if (all && existsSync(outDir)) {
-    const expected = new Set(records.map((r) => r.tenant));
-    for (const entry of readdirSync(outDir).sort()) {
+    for (const entry of readdirSync(outDir).sort(byteOrder)) {
       if (!expected.has(entry) && existsSync(join(outDir, entry, "INCONTACT.zip"))) {
-        const label = toPosix(join(outLabel, entry, "INCONTACT.zip"));
-        out.push(diag("BUILD_EXTRA", `${label} has no tenant file that builds it`, { file: label }));
+        const extra = toPosix(join(outLabel, entry, "INCONTACT.zip"));
+        out.push(diag("BUILD_EXTRA", `${extra} has no tenant file that builds it`, { file: extra }));
       }
+    }
+  }
+  out.push(...checkMetadata(outDir, records, all, outLabel));
+  return out;
+}
+
+/** manifest.json and SHA256SUMS must vouch for exactly the bytes the tenants build. */
+function checkMetadata(outDir: string, records: PackageRecord[], all: boolean, outLabel: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  const sumsLabel = toPosix(join(outLabel, "SHA256SUMS"));
+  const manifestLabel = toPosix(join(outLabel, "manifest.json"));
+  const sums = readText(join(outDir, "SHA256SUMS"));
+  const manifest = readManifest(outDir);
+  if (records.length > 0 && sums === undefined) out.push(diag("BUILD_MISSING", `${sumsLabel} is missing; run savpkg build`, { file: sumsLabel }));
+  if (records.length > 0 && manifest === undefined) out.push(diag("BUILD_MISSING", `${manifestLabel} is missing or unreadable; run savpkg build`, { file: manifestLabel }));
+  const lines = new Set((sums ?? "").split("\n").filter((l) => l !== ""));
+  const listed = new Map((manifest?.packages ?? []).map((p) => [p.package, p]));
+  for (const r of records) {
+    if (sums !== undefined && !lines.has(sumsLine(r))) out.push(diag("BUILD_STALE", `${sumsLabel} does not record ${r.package} as ${r.sha256}`, { file: sumsLabel }));
+    const m = listed.get(r.package);
+    if (manifest !== undefined && (m === undefined || m.sha256 !== r.sha256 || m.size !== r.size || m.tenant !== r.tenant)) {
+      out.push(diag("BUILD_STALE", `${manifestLabel} does not record ${r.package} as ${r.sha256}`, { file: manifestLabel }));
+    }
+  }
+  if (all) {
+    const built = new Set(records.map((r) => r.package));
+    for (const line of lines) {
+      const pkg = line.slice(66);
+      if (!built.has(pkg)) out.push(diag("BUILD_STALE", `${sumsLabel} lists ${pkg}, which no tenant builds`, { file: sumsLabel }));
+    }
+    for (const pkg of listed.keys()) {
+      if (!built.has(pkg)) out.push(diag("BUILD_STALE", `${manifestLabel} lists ${pkg}, which no tenant builds`, { file: manifestLabel }));
     }
   }
   return out;
@@ -198,20 +282,69 @@ interface Manifest {
   packages: PackageRecord[];
 }
 
-/** Keeps records of packages this run did not rebuild (a one-tenant build must not drop the others). */
-function mergeManifest(outDir: string, records: PackageRecord[], options: BuildOptions): Manifest {
-  const byTenant = new Map<string, PackageRecord>();
+function readManifest(outDir: string): Partial<Manifest> | undefined {
+  const text = readText(join(outDir, "manifest.json"));
+  if (text === undefined) return undefined;
   try {
-    const previous = JSON.parse(readFileSync(join(outDir, "manifest.json"), "utf8")) as Partial<Manifest>;
-    for (const p of previous.packages ?? []) {
-      if (p && typeof p.tenant === "string" && existsSync(join(outDir, p.package))) byTenant.set(p.tenant, p);
-    }
+    const parsed = JSON.parse(text) as Partial<Manifest>;
+    return parsed && typeof parsed === "object" && Array.isArray(parsed.packages) ? parsed : undefined;
   } catch {
-    // No manifest yet, or an unreadable one: start afresh.
+    return undefined;
   }
-  for (const r of records) byTenant.set(r.tenant, r);
-  const packages = [...byTenant.values()].sort((a, b) => (a.tenant < b.tenant ? -1 : a.tenant > b.tenant ? 1 : 0));
-  return { savpkgVersion: savpkgVersion(), node: options.runtime?.node ?? "unknown", zlib: options.runtime?.zlib ?? "unknown", packages };
+}
+
+/** Records of the manifest on disk whose zip is on disk with the recorded sha256 (the rest are dropped). */
+function verifiedRecords(outDir: string): PackageRecord[] {
+  const out: PackageRecord[] = [];
+  for (const p of readManifest(outDir)?.packages ?? []) {
+    if (!p || typeof p.tenant !== "string" || typeof p.package !== "string" || typeof p.sha256 !== "string") continue;
+    // Only `<tenant>/INCONTACT.zip` paths inside the output folder are ever recorded.
+    const [folder, file, ...rest] = p.package.split("/");
+    if (rest.length > 0 || file !== "INCONTACT.zip" || !folder || folder === "." || folder === ".." || folder.includes("\\")) continue;
+    let bytes: Buffer;
+    try {
+      bytes = readFileSync(join(outDir, p.package));
+    } catch {
+      continue;
+    }
+    if (sha256(bytes) === p.sha256) out.push(p);
+  }
+  return out;
+}
+
+/** manifest.json and SHA256SUMS for these records, sorted by tenant (byte order). */
+function metadataFiles(outDir: string, records: readonly PackageRecord[], options: BuildOptions): PlannedFile[] {
+  const packages = [...records].sort((a, b) => byteOrder(a.tenant, b.tenant));
+  const manifest: Manifest = { savpkgVersion: savpkgVersion(), node: options.runtime?.node ?? "unknown", zlib: options.runtime?.zlib ?? "unknown", packages };
+  return [
+    { path: join(outDir, "manifest.json"), bytes: Buffer.from(JSON.stringify(manifest, null, 2) + "\n") },
+    { path: join(outDir, "SHA256SUMS"), bytes: Buffer.from(packages.map((p) => sumsLine(p) + "\n").join("")) },
+  ];
+}
+
+/** One `sha256sum -c` line: hash, two spaces (text mode marker), path relative to the out folder. */
+function sumsLine(p: Pick<PackageRecord, "sha256" | "package">): string {
+  return `${p.sha256}  ${p.package}`;
+}
+
+function sameBytes(path: string, bytes: Uint8Array): boolean {
+  try {
+    return readFileSync(path).equals(Buffer.from(bytes));
+  } catch {
+    return false;
+  }
+}
+
+function readText(path: string): string | undefined {
+  try {
+    return readFileSync(path, "utf8");
+  } catch {
+    return undefined;
+  }
+}
+
+function byteOrder(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
 }
 
 function sha256(bytes: Uint8Array): string {

@@ -371,11 +371,11 @@ function withSet(y: any): any {
   return y.option("set", { type: "string", array: true, describe: "Override a value: --set import.pageSize=50 (typed by the schema)" });
 }
 
-/** SOURCE_DATE_EPOCH: integer seconds, 1980-01-01 ≤ t (DOS time has no earlier dates; engineering.md C1.2). */
+/** SOURCE_DATE_EPOCH: integer seconds, 1980-01-01 ≤ t ≤ 2043-12-31 (what the zip writer stores as DOS time; engineering.md C1.2). */
 export function parseSourceDateEpoch(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === "") return undefined;
-  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 315532800 || Number(raw) > 4354819199) {
-    throw new UsageError(`SOURCE_DATE_EPOCH=${raw}: expected whole seconds since 1970 between 315532800 (1980-01-01) and 4354819199 (2107-12-31)`);
+  if (!/^\d+$/.test(raw.trim()) || Number(raw) < 315532800 || Number(raw) > 2335219199) {
+    throw new UsageError(`SOURCE_DATE_EPOCH=${raw}: expected whole seconds since 1970 between 315532800 (1980-01-01) and 2335219199 (2043-12-31)`);
   }
   return Number(raw);
 }

@@ -53,6 +53,7 @@ export const CODES = {
   TENANT_PATTERN: { severity: "error", summary: "A value does not match the expected pattern." },
   TENANT_RANGE: { severity: "error", summary: "A number, string length or list length is out of range." },
   TENANT_INVALID: { severity: "error", summary: "A value is invalid for the schema (other rule)." },
+  TENANT_UNUSED: { severity: "warning", summary: "A value that has no effect (e.g. a default the binding map always overrides)." },
 
   // validate: safety
   SECRET_LITERAL: { severity: "error", summary: "A secret field holds a literal instead of {env: NAME} or {file: path}." },
@@ -114,7 +115,7 @@ export const CODES = {
   BUILD_STALE: { severity: "error", summary: "A package on disk differs from what the tenant builds to." },
   BUILD_MISSING: { severity: "error", summary: "A package the tenants build to is not on disk." },
   BUILD_EXTRA: { severity: "error", summary: "A package on disk has no tenant that builds it." },
-  BUILD_SOURCE_DATE_EPOCH: { severity: "error", summary: "SOURCE_DATE_EPOCH is not an integer between 1980-01-01 and 2107-12-31." },
+  BUILD_SOURCE_DATE_EPOCH: { severity: "error", summary: "SOURCE_DATE_EPOCH is not an integer between 1980-01-01 and 2043-12-31 (the zip DOS time range)." },
 
   // simulate
   SIM_SEED_INVALID: { severity: "error", summary: "The simulator seed is not a valid CXone state (JSON shape, ids, team/profile references, unique userName)." },

@@ -3,9 +3,14 @@
  * written to a temp file in its destination folder, fsynced and renamed over the target, then the
  * folder is fsynced (engineering.md C2). A failure removes the temp file and leaves any earlier
  * file untouched, so readers only ever see a complete old or a complete new file.
+ *
+ * A process killed mid-write leaves its temp file behind. Temp names start with a dot and end in
+ * `.tmp-<hex>`, so nothing reads them as packages; the next successful write of the same target
+ * removes them. (Two builds writing the same target at once are not supported: one of them may then
+ * fail with IO_WRITE, but neither can leave a partial file under the real name.)
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
 import { basename, dirname, join } from "node:path";
 import { diag, type Diagnostic } from "./diagnostics.js";
 
@@ -19,7 +24,7 @@ export interface PlannedFile {
 /** Writes one file atomically; returns a diagnostic instead of throwing. */
 export function writeFileAtomic(file: PlannedFile): Diagnostic | undefined {
   const dir = dirname(file.path);
-  const temp = join(dir, `.${basename(file.path)}.tmp-${randomBytes(6).toString("hex")}`);
+  const temp = join(dir, `${tempPrefix(file.path)}${randomBytes(6).toString("hex")}`);
   let fd: number | undefined;
   try {
     mkdirSync(dir, { recursive: true });
@@ -31,6 +36,7 @@ export function writeFileAtomic(file: PlannedFile): Diagnostic | undefined {
     fd = undefined;
     renameSync(temp, file.path);
     syncDirectory(dir);
+    removeLeftovers(file.path);
     return undefined;
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
@@ -49,6 +55,23 @@ export function emitFiles(files: readonly PlannedFile[]): Diagnostic[] {
     if (problem) return [problem];
   }
   return [];
+}
+
+/** Temp files of one target: `.<name>.tmp-<hex>` beside it. */
+function tempPrefix(target: string): string {
+  return `.${basename(target)}.tmp-`;
+}
+
+/** Removes temp files an interrupted earlier write of this target left behind (best effort). */
+function removeLeftovers(target: string): void {
+  const prefix = tempPrefix(target);
+  try {
+    for (const name of readdirSync(dirname(target))) {
+      if (name.startsWith(prefix) && /^[0-9a-f]+$/.test(name.slice(prefix.length))) rmSync(join(dirname(target), name), { force: true });
+    }
+  } catch {
+    // The target is written; a leftover that cannot be removed is harmless.
+  }
 }
 
 function syncDirectory(dir: string): void {

@@ -77,6 +77,7 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
 
   const tenant = applyDefaults(structuredClone(value), tenantSchema()) as unknown as TenantConfig;
   tenant.abstract = loaded.abstract;
+  diagnostics.push(...unusedDefaults(tenant, locate));
   return { tenant, diagnostics };
 }
 
@@ -476,4 +477,21 @@ function resolveRef(schema: Record<string, unknown> | undefined): Record<string,
   let node: unknown = tenantSchema();
   for (const part of ref.replace(/^#\//, "").split("/")) node = (node as Record<string, unknown>)[part];
   return { ...(node as Record<string, unknown>), ...schema, $ref: undefined };
+}
+
+/** A default for a field the binding map always sets never reaches CXone: say so (render.ts: the map wins). */
+function unusedDefaults(tenant: TenantConfig, locate: Locate): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const field of ["country", "city", "state", "timeZone"] as const) {
+    if (tenant.provisioning.defaults[field] !== undefined && tenant.provisioning.agent[field] !== undefined) {
+      const pointer = `/provisioning/defaults/${field}`;
+      out.push(
+        diag("TENANT_UNUSED", `provisioning.defaults.${field} is never used: provisioning.agent.${field} always sets ${field}`, {
+          ...locate(pointer, "key"),
+          path: pointerToPath(pointer),
+        }),
+      );
+    }
+  }
+  return out;
 }
