@@ -95,23 +95,19 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   if (files.length === 0 && diagnostics.length === 0) diagnostics.push(diag("USAGE", "give tenant files or --all [DIR]"));
   if (hasErrors(diagnostics)) return outcome(diagnostics, [], [], options);
 
-  // A file another tenant of this batch extends, or one marked abstract, is a base: skip it.
+  // A discovered file that another tenant of this batch extends, or one marked abstract, is a base:
+  // skip it. A base named explicitly is compiled and refused there (TENANT_ABSTRACT, located).
+  // Only what decides that is kept from this first pass: memory must not grow with the batch.
   const bases = new Set<string>();
   const abstract = new Set<string>();
   for (const file of files) {
-    const loaded = loadTenant(file, { cwd: options.cwd });
+    const loaded = loadTenant(file, { cwd: options.cwd, set: options.set ?? [] });
     loaded.files.slice(1).forEach((f) => bases.add(f));
-    if (loaded.abstract) abstract.add(resolve(options.cwd, file));
+    if (loaded.abstract) abstract.add(file);
   }
   const explicit = new Set(options.tenants.map((f) => resolve(options.cwd, f)));
-  skippedBases = files.filter((f) => {
-    const abs = resolve(options.cwd, f);
-    return !explicit.has(abs) && (bases.has(abs) || abstract.has(abs));
-  });
-  for (const f of options.tenants) {
-    if (abstract.has(resolve(options.cwd, f))) diagnostics.push(diag("TENANT_ABSTRACT", `${f} is a base file (abstract: true); build a tenant that extends it`, { file: f }));
-  }
-  files = files.filter((f) => !skippedBases.includes(f) && !abstract.has(resolve(options.cwd, f)));
+  skippedBases = files.filter((f) => !explicit.has(resolve(options.cwd, f)) && (bases.has(resolve(options.cwd, f)) || abstract.has(f)));
+  files = files.filter((f) => !skippedBases.includes(f));
 
   const outDir = resolve(options.cwd, options.outDir);
   const planned: PlannedFile[] = [];
