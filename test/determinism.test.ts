@@ -236,7 +236,7 @@ describe("the package time", () => {
     ["100", /SOURCE_DATE_EPOCH=100: expected whole seconds since 1970 between 315532800 \(1980-01-01\)/],
     ["1.5", /SOURCE_DATE_EPOCH=1\.5: expected whole seconds/],
     // DOS time ends in 2043 as archiver writes it: later stamps would be clamped in the headers.
-    ["2335219200", /SOURCE_DATE_EPOCH=2335219200 (must be|expected whole seconds).*2043/],
+    ["2335219200", /SOURCE_DATE_EPOCH=2335219200: expected whole seconds.*2043-12-31/],
   ])("SOURCE_DATE_EPOCH=%s is a usage error (exit 2) and writes nothing", async (value, message) => {
     const out = `out-bad-sde-${value}`;
     const r = await runSavpkg(["build", "tenants/acme-dev.yaml", "--out", out], { cwd: dirA, env: { SOURCE_DATE_EPOCH: value } });
