@@ -161,14 +161,31 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
 
   // Retract, write, record: see the header comment. Only records still true on disk are kept.
   const rebuilt = new Map(records.map((r) => [r.tenant, r]));
-  const kept = verifiedRecords(outDir).filter((p) => {
+  const previous = verifiedRecords(outDir);
+  const kept = previous.filter((p) => {
     const next = rebuilt.get(p.tenant);
     return next === undefined || (next.sha256 === p.sha256 && next.package === p.package);
   });
   const retract = metadataFiles(outDir, kept, options).filter((f) => !sameBytes(f.path, f.bytes));
   const record = metadataFiles(outDir, [...kept.filter((p) => !rebuilt.has(p.tenant)), ...records], options);
-  diagnostics.push(...emitFiles([...retract, ...planned, ...record]));
+  const problems = emitFiles([...retract, ...planned, ...record]);
+  if (problems.length > 0) {
+    // A write failed part-way (full disk, permissions): vouch again, best effort, for every package
+    // that is on disk as recorded — the old ones left untouched and any new one already in place.
+    const onDisk = new Map<string, PackageRecord>();
+    for (const r of [...records, ...previous]) if (!onDisk.has(r.tenant) && isOnDisk(outDir, r)) onDisk.set(r.tenant, r);
+    emitFiles(metadataFiles(outDir, [...onDisk.values()], options).filter((f) => !sameBytes(f.path, f.bytes)));
+  }
+  diagnostics.push(...problems);
   return outcome(diagnostics, records, skippedBases, options);
+}
+
+function isOnDisk(outDir: string, record: PackageRecord): boolean {
+  try {
+    return sha256(readFileSync(join(outDir, record.package))) === record.sha256;
+  } catch {
+    return false;
+  }
 }
 
 /** The zip writer stores DOS times 1980-01-01 … 2043-12-31 only (compress-commons clamps the rest). */

@@ -40,7 +40,7 @@ export function writeFileAtomic(file: PlannedFile): Diagnostic | undefined {
     return undefined;
   } catch (error) {
     if (fd !== undefined) closeSync(fd);
-    rmSync(temp, { force: true });
+    removeQuietly(temp);
     const code = (error as NodeJS.ErrnoException).code ?? "";
     const reason =
       code === "ENOSPC" ? "the disk is full" : code === "EACCES" || code === "EPERM" ? "permission denied" : code === "EROFS" ? "read-only file system" : (error as Error).message;
@@ -83,5 +83,14 @@ function syncDirectory(dir: string): void {
     // Some file systems do not support fsync on a directory; the rename is still atomic.
   } finally {
     if (fd !== undefined) closeSync(fd);
+  }
+}
+
+/** Cleanup after a failure must not raise a second error (e.g. ENOTDIR when the folder is a file). */
+function removeQuietly(path: string): void {
+  try {
+    rmSync(path, { force: true });
+  } catch {
+    // Nothing was created there.
   }
 }
