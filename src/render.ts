@@ -10,11 +10,14 @@
  * (what the official package gets wrong); the Saviynt shapes follow reference/saviynt-rest.md §2–§4.
  */
 import { readFileSync } from "node:fs";
-import Handlebars from "handlebars";
+import { createRequire } from "node:module";
+import type Handlebars from "handlebars";
+import * as handlebarsRuntime from "handlebars/runtime.js";
 import { diag, type Diagnostic } from "./diagnostics.js";
 import { placeholderSecrets, type SecretValues } from "./secrets.js";
 import { RENDERED_ATTRIBUTES, type RenderedAttributeName } from "./t2p.js";
 import type { TenantConfig } from "./validate.js";
+import { templateSpecs } from "./generated/precompiled.js";
 
 export type RenderedAttributes = Record<RenderedAttributeName, unknown>;
 
@@ -51,37 +54,59 @@ export function encodeBody(body: unknown): string {
 
 const TEMPLATE_DIR = new URL("../templates/", import.meta.url);
 
-let environment: typeof Handlebars | undefined;
+/**
+ * How every template is compiled, at run time and ahead of time (scripts/precompile.mjs): `strict`
+ * and known helpers only, so a template can neither read a missing field nor call anything but
+ * the two helpers below (engineering.md B4).
+ */
+export const TEMPLATE_COMPILE_OPTIONS = {
+  strict: true,
+  knownHelpers: { json: true, httpParams: true },
+  knownHelpersOnly: true,
+  noEscape: false,
+} as const satisfies CompileOptions;
+
+type HandlebarsEnv = typeof Handlebars;
+
+let runtimeEnvironment: HandlebarsEnv | undefined;
+let compilerEnvironment: HandlebarsEnv | undefined;
 const compiled = new Map<string, Handlebars.TemplateDelegate>();
 
-function handlebars(): typeof Handlebars {
-  if (!environment) {
-    environment = Handlebars.create();
-    // The only way a value enters a template: JSON-encoded, quotes included.
-    environment.registerHelper("json", (value: unknown) => {
-      if (value === undefined) throw new Error("json helper: value is undefined (template refers to a missing context field)");
-      return new Handlebars.SafeString(JSON.stringify(value));
-    });
-    // A request body object → its JSON text → that text as a JSON string value.
-    environment.registerHelper("httpParams", (value: unknown) => {
-      if (value === undefined) throw new Error("httpParams helper: value is undefined");
-      return new Handlebars.SafeString(JSON.stringify(encodeBody(value)));
-    });
-  }
-  return environment;
+/**
+ * A Handlebars environment with savpkg's helpers. Precompiled templates (the built CLI) need only
+ * the small runtime; the compiler (and its source-map dependency) is loaded only to compile here.
+ */
+function handlebars(withCompiler: boolean): HandlebarsEnv {
+  if (withCompiler) return (compilerEnvironment ??= withHelpers((createRequire(import.meta.url)("handlebars") as HandlebarsEnv).create()));
+  return (runtimeEnvironment ??= withHelpers((handlebarsRuntime as unknown as { default: HandlebarsEnv }).default.create()));
 }
 
+function withHelpers(env: HandlebarsEnv): HandlebarsEnv {
+  // The only way a value enters a template: JSON-encoded, quotes included.
+  env.registerHelper("json", (value: unknown) => {
+    if (value === undefined) throw new Error("json helper: value is undefined (template refers to a missing context field)");
+    return new env.SafeString(JSON.stringify(value));
+  });
+  // A request body object → its JSON text → that text as a JSON string value.
+  env.registerHelper("httpParams", (value: unknown) => {
+    if (value === undefined) throw new Error("httpParams helper: value is undefined");
+    return new env.SafeString(JSON.stringify(encodeBody(value)));
+  });
+  return env;
+}
+
+/** The template, compiled once per process: from its build-time spec when there is one, else from templates/. */
 function template(connector: string, name: string): Handlebars.TemplateDelegate {
   const key = `${connector}/${name}`;
   let fn = compiled.get(key);
   if (!fn) {
-    const source = readFileSync(new URL(`${connector}/${name}.hbs`, TEMPLATE_DIR), "utf8");
-    fn = handlebars().compile(source, {
-      strict: true,
-      knownHelpers: { json: true, httpParams: true },
-      knownHelpersOnly: true,
-      noEscape: false,
-    });
+    const spec = templateSpecs?.[key];
+    if (spec) {
+      fn = handlebars(false).template(spec);
+    } else {
+      const source = readFileSync(new URL(`${connector}/${name}.hbs`, TEMPLATE_DIR), "utf8");
+      fn = handlebars(true).compile(source, { ...TEMPLATE_COMPILE_OPTIONS, knownHelpers: { ...TEMPLATE_COMPILE_OPTIONS.knownHelpers } });
+    }
     compiled.set(key, fn);
   }
   return fn;
