@@ -18,6 +18,8 @@
  * list/map literals, other methods, GPath spreads) is `unsupported`.
  */
 
+import { findExpressions as findSpans, type ExpressionSpan as Span } from "../bindings.js";
+
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
 /** Roots available to an expression (`user`, `account`, `response`, `access_token`…). */
@@ -524,40 +526,8 @@ export function pathText(node: Node): string {
 // ---------------------------------------------------------------------------------------------
 // Templates: text with `${…}` spans, substituted raw (no JSON escaping), as Saviynt does.
 
-export interface Span {
-  /** Offset of `$`. */
-  start: number;
-  /** Offset after the closing `}`. */
-  end: number;
-  /** Text between `${` and `}`. */
-  body: string;
-}
-
-/** `${…}` spans of a text, honouring quotes and nested braces; `unclosedAt` for a `${` never closed. */
-export function findSpans(text: string): { spans: Span[]; unclosedAt?: number } {
-  const spans: Span[] = [];
-  let i = 0;
-  while (i < text.length) {
-    const start = text.indexOf("${", i);
-    if (start < 0) break;
-    let depth = 1;
-    let quote: string | undefined;
-    let j = start + 2;
-    for (; j < text.length && depth > 0; j++) {
-      const c = text[j]!;
-      if (quote) {
-        if (c === "\\") j++;
-        else if (c === quote) quote = undefined;
-      } else if (c === "'" || c === '"') quote = c;
-      else if (c === "{") depth++;
-      else if (c === "}") depth--;
-    }
-    if (depth > 0) return { spans, unclosedAt: start };
-    spans.push({ start, end: j, body: text.slice(start + 2, j - 1) });
-    i = j;
-  }
-  return { spans };
-}
+// The span scanner is shared with the tenant checks: one definition of where `${…}` ends.
+export { findSpans, type Span };
 
 /** A problem with one `${…}` of a template. */
 export interface TemplateProblem {
