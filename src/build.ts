@@ -11,14 +11,19 @@
  * are rewritten without the packages about to change; only after every package is in place are they
  * rewritten with the new records. A build killed at any moment leaves each zip complete (old or
  * new) and every zip listed in manifest.json/SHA256SUMS matching its recorded sha256.
+ *
+ * Memory stays flat in the number of tenants (issue 7): each tenant's files are staged on disk as
+ * soon as it is compiled, as temp files beside their targets (emit.ts `stageFiles`), and only names
+ * and records are kept. A failing tenant removes the whole batch's temp files: nothing is written.
+ * --check compares each tenant as it is compiled and keeps no package either.
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { compileTenant, packagePaths, planTenantFiles, tenantName, type CompileResult } from "./compile.js";
 import { diag, hasErrors, type Diagnostic } from "./diagnostics.js";
-import { emitFiles, type PlannedFile } from "./emit.js";
-import { loadTenant } from "./load.js";
+import { abortStaged, commitStaged, createStaging, emitFiles, settleStaged, stageFiles, type PlannedFile } from "./emit.js";
+import { loadTenant, type ParseCache } from "./load.js";
 
 export interface BuildOptions {
   tenants: readonly string[];
@@ -98,10 +103,12 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   // A discovered file that another tenant of this batch extends, or one marked abstract, is a base:
   // skip it. A base named explicitly is compiled and refused there (TENANT_ABSTRACT, located).
   // Only what decides that is kept from this first pass: memory must not grow with the batch.
+  // Shared bases are parsed once per run (the cache holds only files reached through `extends`).
+  const cache: ParseCache = new Map();
   const bases = new Set<string>();
   const abstract = new Set<string>();
   for (const file of files) {
-    const loaded = loadTenant(file, { cwd: options.cwd, set: options.set ?? [] });
+    const loaded = loadTenant(file, { cwd: options.cwd, set: options.set ?? [], cache });
     loaded.files.slice(1).forEach((f) => bases.add(f));
     if (loaded.abstract) abstract.add(file);
   }
@@ -110,7 +117,10 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   files = files.filter((f) => !skippedBases.includes(f));
 
   const outDir = resolve(options.cwd, options.outDir);
-  const planned: PlannedFile[] = [];
+  const staging = createStaging();
+  /** --check: differences found so far, reported only when every tenant compiled. */
+  const checked: Diagnostic[] = [];
+  const hashes = new Map<string, string>();
   const records: PackageRecord[] = [];
   const seenNames = new Map<string, string>();
   for (const [index, file] of files.entries()) {
@@ -125,6 +135,7 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
     const result = await compileTenant(file, {
       cwd: options.cwd,
       set: options.set ?? [],
+      cache,
       ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
     });
     diagnostics.push(...result.diagnostics);
@@ -136,12 +147,14 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
     }
     const plan = planTenantFiles(result, { outDir, withSecrets: options.withSecrets ?? false, env: options.env ?? {} });
     diagnostics.push(...plan.diagnostics);
-    planned.push(...plan.files);
+    if (options.check) checked.push(...checkFiles(plan.files, outDir, options.outDir));
+    // Once a tenant failed nothing will be written: stop staging, keep compiling for diagnostics.
+    else if (!hasErrors(diagnostics)) await stageFiles(staging, plan.files);
     const zipPath = packagePaths(outDir, name).zip;
     records.push({
       tenant: name,
       tenantFile: toPosix(relative(options.cwd, resolve(options.cwd, file))),
-      tenantSha256: hashFiles(result.loaded.files),
+      tenantSha256: hashFiles(result.loaded.files, hashes),
       package: toPosix(relative(outDir, zipPath)),
       size: result.package.zip.length,
       sha256: sha256(result.package.zip),
@@ -150,12 +163,17 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
       zlib: options.runtime?.zlib ?? "unknown",
     });
   }
-  // Plan, then apply: nothing is written when any tenant failed.
-  if (hasErrors(diagnostics)) return outcome(diagnostics, [], skippedBases, options);
+  // Stage, then apply: nothing is written when any tenant failed.
+  const staged = await settleStaged(staging);
+  if (staged) diagnostics.push(staged);
+  if (hasErrors(diagnostics)) {
+    await abortStaged(staging);
+    return outcome(diagnostics, [], skippedBases, options);
+  }
 
   const all = options.all !== undefined && options.all !== false;
   if (options.check) {
-    diagnostics.push(...checkOutput(outDir, records, planned, all, options.outDir));
+    diagnostics.push(...checked, ...checkOutput(outDir, records, all, options.outDir));
     return outcome(diagnostics, records, skippedBases, options);
   }
 
@@ -168,7 +186,10 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   });
   const retract = metadataFiles(outDir, kept, options).filter((f) => !sameBytes(f.path, f.bytes));
   const record = metadataFiles(outDir, [...kept.filter((p) => !rebuilt.has(p.tenant)), ...records], options);
-  const problems = emitFiles([...retract, ...planned, ...record]);
+  const problems = emitFiles(retract);
+  if (problems.length > 0) await abortStaged(staging);
+  else problems.push(...(await commitStaged(staging)));
+  if (problems.length === 0) problems.push(...emitFiles(record));
   if (problems.length > 0) {
     // A write failed part-way (full disk, permissions): vouch again, best effort, for every package
     // that is on disk as recorded — the old ones left untouched and any new one already in place.
@@ -223,12 +244,8 @@ function outcome(diagnostics: Diagnostic[], packages: PackageRecord[], skippedBa
   };
 }
 
-/**
- * --check: every planned file (zip and ConnectionJSON.json) must exist with the same bytes, and
- * manifest.json and SHA256SUMS must record each package's sha256; with --all, no other package may
- * exist and the metadata may list no other package. Reads only.
- */
-function checkOutput(outDir: string, records: PackageRecord[], planned: PlannedFile[], all: boolean, outLabel: string): Diagnostic[] {
+/** --check, one tenant: every planned file (zip and ConnectionJSON.json) must exist with the same bytes. Reads only. */
+function checkFiles(planned: readonly PlannedFile[], outDir: string, outLabel: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const label = (abs: string) => toPosix(join(outLabel, relative(outDir, abs)));
   for (const file of planned) {
@@ -244,6 +261,15 @@ function checkOutput(outDir: string, records: PackageRecord[], planned: PlannedF
       out.push(diag("BUILD_STALE", `${label(file.path)} is stale: ${hint}`, { file: label(file.path) }));
     }
   }
+  return out;
+}
+
+/**
+ * --check, the whole output: manifest.json and SHA256SUMS must record each package's sha256; with
+ * --all, no other package may exist and the metadata may list no other package. Reads only.
+ */
+function checkOutput(outDir: string, records: PackageRecord[], all: boolean, outLabel: string): Diagnostic[] {
+  const out: Diagnostic[] = [];
   const expected = new Set(records.map((r) => r.tenant));
   if (all && existsSync(outDir)) {
     for (const entry of readdirSync(outDir).sort(byteOrder)) {
@@ -364,10 +390,17 @@ function sha256(bytes: Uint8Array): string {
   return createHash("sha256").update(bytes).digest("hex");
 }
 
-/** Hash of the tenant file and its extends chain, in chain order. */
-function hashFiles(files: readonly string[]): string {
+/** Hash of the tenant file and its extends chain, in chain order; bases are hashed once per run. */
+function hashFiles(files: readonly string[], bases: Map<string, string>): string {
   const hash = createHash("sha256");
-  for (const f of files) hash.update(sha256(readFileSync(f))).update("\n");
+  for (const [i, f] of files.entries()) {
+    let h = i > 0 ? bases.get(f) : undefined;
+    if (h === undefined) {
+      h = sha256(readFileSync(f));
+      if (i > 0) bases.set(f, h);
+    }
+    hash.update(h).update("\n");
+  }
   return hash.digest("hex");
 }
 

@@ -7,8 +7,8 @@ import { basename, dirname, extname, join, resolve } from "node:path";
 import { checkAttributes } from "./check.js";
 import { diag, hasErrors, type Diagnostic } from "./diagnostics.js";
 import type { PlannedFile } from "./emit.js";
-import { escapePointer, loadTenant, type LoadResult } from "./load.js";
-import { packPackage, type PackedPackage } from "./pack.js";
+import { escapePointer, loadTenant, type LoadResult, type ParseCache } from "./load.js";
+import type { PackedPackage } from "./pack.js";
 import { renderAttributes, type RenderedAttributes } from "./render.js";
 import { resolveSecrets, type SecretField, type SecretValues } from "./secrets.js";
 import { validateTenant, type TenantConfig } from "./validate.js";
@@ -24,6 +24,8 @@ export interface CompileOptions {
   noPack?: boolean;
   /** Render with these secret values instead of placeholders (simulate uses generated ones). */
   secrets?: SecretValues;
+  /** Parsed `extends` bases shared across one batch (load.ts LoadOptions.cache). */
+  cache?: ParseCache;
 }
 
 export interface CompileResult {
@@ -43,7 +45,11 @@ export function tenantName(file: string): string {
 
 export async function compileTenant(file: string, options: CompileOptions = {}): Promise<CompileResult> {
   const name = tenantName(file);
-  const loaded = loadTenant(file, { ...(options.set ? { set: options.set } : {}), ...(options.cwd ? { cwd: options.cwd } : {}) });
+  const loaded = loadTenant(file, {
+    ...(options.set ? { set: options.set } : {}),
+    ...(options.cwd ? { cwd: options.cwd } : {}),
+    ...(options.cache ? { cache: options.cache } : {}),
+  });
   const result: CompileResult = { name, file, loaded, diagnostics: [...loaded.diagnostics] };
   if (hasErrors(result.diagnostics)) return result;
   if (loaded.abstract) {
@@ -68,6 +74,8 @@ export async function compileTenant(file: string, options: CompileOptions = {}):
   result.diagnostics.push(...checkAttributes(rendered.attributes, { file: display }));
   if (hasErrors(result.diagnostics) || options.noPack) return result;
 
+  // archiver and its streams load only when a package is made: validate and check never pay for them.
+  const { packPackage } = await import("./pack.js");
   result.package = await packPackage(validated.tenant, rendered.attributes, {
     ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
   });

@@ -34,7 +34,15 @@ export interface LoadOptions {
   set?: readonly string[];
   /** Base directory for display paths (file names in diagnostics are relative to it). */
   cwd?: string;
+  /**
+   * Parsed `extends` bases, shared by the loads of one batch so a base that N tenants extend is
+   * parsed once (issue 7). Only bases are kept, so it stays as small as the set of base files.
+   */
+  cache?: ParseCache;
 }
+
+/** Absolute path → a base file's text and its parsed layer (opaque to callers). */
+export type ParseCache = Map<string, { display: string; text: string; node: LNode }>;
 
 export interface LoadResult {
   /** The merged document, or undefined when loading failed. `extends` is consumed here. */
@@ -67,7 +75,7 @@ export function loadTenant(file: string, options: LoadOptions = {}): LoadResult 
   const diagnostics: Diagnostic[] = [];
   const files: string[] = [];
 
-  const chain = readChain(resolve(cwd, file), display, diagnostics, files);
+  const chain = readChain(resolve(cwd, file), display, diagnostics, files, options.cache);
   const failed = (): LoadResult => ({ value: undefined, locations: new Map(), files, abstract: false, diagnostics });
   if (!chain) return failed();
 
@@ -94,6 +102,7 @@ function readChain(
   display: (abs: string) => string,
   diagnostics: Diagnostic[],
   files: string[],
+  cache: ParseCache | undefined,
 ): LNode[] | undefined {
   const layers: LNode[] = [];
   const seen: string[] = [];
@@ -109,7 +118,7 @@ function readChain(
     const text = readSource(current, display, via, diagnostics);
     if (text === undefined) return undefined;
     files.push(current);
-    const node = parseSource(text, display(current), diagnostics);
+    const node = parseLayer(current, text, display(current), layers.length > 0 ? cache : undefined, diagnostics);
     if (!node) return undefined;
     if (node.kind !== "map") {
       diagnostics.push(diag("TENANT_NOT_OBJECT", "a tenant file must be a mapping of keys to values", { ...node.loc }));
@@ -128,6 +137,22 @@ function readChain(
     via = { loc: ext.node.loc, text: ext.node.value };
     current = resolve(dirname(current), ext.node.value);
   }
+}
+
+/**
+ * parseSource through the cache. A hit needs the same text and display name (an edited file or
+ * another cwd parses again). readChain deletes `extends`/`abstract` from the top-level entries, so
+ * it gets a fresh top-level map; nothing below is ever modified (overlay and --set copy).
+ */
+function parseLayer(abs: string, text: string, display: string, cache: ParseCache | undefined, diagnostics: Diagnostic[]): LNode | undefined {
+  const hit = cache?.get(abs);
+  let node = hit && hit.text === text && hit.display === display ? hit.node : undefined;
+  if (!node) {
+    node = parseSource(text, display, diagnostics);
+    if (!node || !cache) return node;
+    cache.set(abs, { display, text, node });
+  }
+  return node.kind === "map" ? { ...node, entries: new Map(node.entries) } : node;
 }
 
 function isAbstractLayer(top: LNode | undefined): boolean {
