@@ -53,7 +53,6 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   const report = async (args: GlobalArgs, diagnostics: readonly Diagnostic[], extra: Record<string, unknown> = {}) => {
     const format = await import("./format.js");
     if (args.format === "json") io.stdout(format.formatDiagnosticsJson(diagnostics, extra));
-    else if (args.format === "markdown" && diagnostics.length === 0) return;
     else if (diagnostics.length > 0) io.stderr(format.formatDiagnosticsText(diagnostics, { color: useColor(args) }));
   };
 
@@ -341,7 +340,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     .alias("h", "help")
     .version();
 
-  const globals: GlobalArgs = { format: argv.includes("json") && argv.includes("--format") ? "json" : "text", verbose: argv.includes("--verbose") };
+  // For errors yargs raises before a handler runs: the output format as the user asked for it.
+  const formatIndex = argv.findIndex((a) => a === "--format" || a.startsWith("--format="));
+  const askedFormat = formatIndex < 0 ? undefined : argv[formatIndex]!.includes("=") ? argv[formatIndex]!.split("=")[1] : argv[formatIndex + 1];
+  const globals: GlobalArgs = { format: askedFormat === "json" ? "json" : "text", verbose: argv.includes("--verbose") };
   try {
     // With a callback yargs hands --help/--version text back instead of printing it itself.
     let output = "";
