@@ -171,7 +171,7 @@ function buildContext(tenant: TenantConfig, secrets: SecretValues, placeholders:
   for (const [target, field] of Object.entries(tenant.import.accountAttributes)) accountMap[target] = `${field}~#~char`;
   accountMap[tenant.import.statusColumn] ??= "isActive~#~char";
 
-  const entitlementTypes = entitlementTypeContexts(tenant, base, page, nextUrlPath);
+  const entitlementTypes = entitlementTypeContexts(tenant, base, page);
 
   const agent = tenant.provisioning.agent;
   const defaults = tenant.provisioning.defaults;
@@ -236,7 +236,7 @@ function stripAt(placeholder: string): string {
   return placeholder.replace(/^@@|@@$/g, "");
 }
 
-function entitlementTypeContexts(tenant: TenantConfig, base: string, page: number, nextUrlPath: string) {
+function entitlementTypeContexts(tenant: TenantConfig, base: string, page: number) {
   const types = tenant.import.entitlementTypes;
   const entitlement = "${entitlementValue.entitlementID}";
   const out = [];
