@@ -520,6 +520,14 @@ export class Session {
   }
 }
 
+/** A call's headers (string values only) and body text as Saviynt sends them (httpParams string, or an object serialised). */
+export function requestParts(httpHeaders: unknown, httpParams: unknown): { headers: Record<string, string>; body: string | undefined } {
+  const headers: Record<string, string> = {};
+  if (isObject(httpHeaders)) for (const [k, v] of Object.entries(httpHeaders)) if (typeof v === "string") headers[k] = v;
+  const body = typeof httpParams === "string" ? httpParams : isObject(httpParams) ? JSON.stringify(httpParams) : undefined;
+  return { headers, body };
+}
+
 export function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
 }

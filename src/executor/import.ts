@@ -7,7 +7,7 @@
  * `httpAcctToEnt` or one `http` call. Interpreted generically: nothing here knows CXone.
  */
 import { arrayPaths, evaluateTemplateValue, groovyText, resolvePath, truthy, type Json, type Scope } from "./expression.js";
-import { describeResponse, headerScope, isObject, judgeSuccess, parseBody, send, type CallTemplate, type ExecutorContext, type HttpResponse } from "./http.js";
+import { describeResponse, headerScope, isObject, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext, type HttpResponse } from "./http.js";
 
 export type Scalar = string | number | boolean | null;
 
@@ -224,6 +224,13 @@ function unsupportedKey(ctx: ExecutorContext, s: SectionResult, where: string, w
   fail(s, `unsupported: ${what} (${where})`);
 }
 
+/** page and offset pagination stop on a short page, or once `page` pages of `size` reach the total (§3.7). */
+function sizedNext(total: number | undefined, count: number, size: number, page: number): { more?: true } {
+  if (count === 0 || count < size) return {};
+  if (total !== undefined && page * size >= total) return {};
+  return { more: true };
+}
+
 function str(v: unknown): string | undefined {
   return typeof v === "string" && v !== "" ? v : undefined;
 }
@@ -284,9 +291,7 @@ async function listRecords(
     fail(s, `${where}: no connection`);
     return { ok: false, records: [] };
   }
-  const headers: Record<string, string> = {};
-  if (isObject(http.httpHeaders)) for (const [k, v] of Object.entries(http.httpHeaders)) if (typeof v === "string") headers[k] = v;
-  const body = typeof http.httpParams === "string" ? http.httpParams : isObject(http.httpParams) ? JSON.stringify(http.httpParams) : undefined;
+  const { headers, body } = requestParts(http.httpHeaders, http.httpParams);
   const template: CallTemplate = {
     connection,
     url: http.url,
@@ -438,12 +443,7 @@ function pager(call: Record<string, unknown>, s: SectionResult, where: string): 
         if (sizeParam) out = setQuery(out, sizeParam, String(size));
         return out;
       },
-      next(body, records, response, page) {
-        const total = totalOf(cfg.totalCountPath, body, response);
-        if (records.length === 0 || records.length < size) return {};
-        if (total !== undefined && page * size >= total) return {};
-        return { more: true };
-      },
+      next: (body, records, response, page) => sizedNext(totalOf(cfg.totalCountPath, body, response), records.length, size, page),
     };
   }
   if (isObject(p.offset)) {
@@ -461,12 +461,7 @@ function pager(call: Record<string, unknown>, s: SectionResult, where: string): 
         if (batchParam) out = setQuery(out, batchParam, String(batch));
         return out;
       },
-      next(body, records, response, page) {
-        const total = totalOf(cfg.totalCountPath, body, response);
-        if (records.length === 0 || records.length < batch) return {};
-        if (total !== undefined && page * batch >= total) return {};
-        return { more: true };
-      },
+      next: (body, records, response, page) => sizedNext(totalOf(cfg.totalCountPath, body, response), records.length, batch, page),
     };
   }
   return none;

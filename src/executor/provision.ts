@@ -7,7 +7,7 @@
  * `successResponses` / `unsuccessResponses`; the new account id read at `accountIdPath`.
  */
 import { groovyText, resolvePath, type Json, type Scope } from "./expression.js";
-import { describeResponse, isObject, judgeSuccess, parseBody, send, type CallTemplate, type ExecutorContext } from "./http.js";
+import { describeResponse, isObject, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext } from "./http.js";
 
 export interface ProvisionBindings {
   /** The identity (`${user.*}`). */
@@ -66,9 +66,7 @@ export async function runProvision(ctx: ExecutorContext, req: ProvisionRequest):
       ctx.record({ operation: op, method: String(call.httpMethod ?? ""), path: "", status: null, result: "fail", reason: `${where} has no url` });
       return stop(`${op}: no url`);
     }
-    const headers: Record<string, string> = {};
-    if (isObject(call.httpHeaders)) for (const [k, v] of Object.entries(call.httpHeaders)) if (typeof v === "string") headers[k] = v;
-    const body = typeof call.httpParams === "string" ? call.httpParams : isObject(call.httpParams) ? JSON.stringify(call.httpParams) : undefined;
+    const { headers, body } = requestParts(call.httpHeaders, call.httpParams);
     const template: CallTemplate = {
       connection,
       url: call.url,
