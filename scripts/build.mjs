@@ -38,8 +38,8 @@ function writeAtomic(path, contents) {
 }
 
 // 1. Precompile with the options the built modules use at run time.
-const { AJV_OPTIONS, configureAjv } = await import(pathToFileURL(join(dist, "schema.js")).href);
-const { TEMPLATE_COMPILE_OPTIONS } = await import(pathToFileURL(join(dist, "render.js")).href);
+const { AJV_OPTIONS, configureAjv } = await import(pathToFileURL(join(dist, "core", "schemas.js")).href);
+const { TEMPLATE_COMPILE_OPTIONS } = await import(pathToFileURL(join(dist, "tenant", "render.js")).href);
 if (!AJV_OPTIONS || !configureAjv || !TEMPLATE_COMPILE_OPTIONS) throw new Error("dist/ is not built from this source; run tsc first");
 writeAtomic(
   join(dist, "generated", "precompiled.js"),
@@ -155,7 +155,7 @@ function replaceOnce(text, from, to, file) {
 
 const result = await esbuild.build({
   absWorkingDir: root,
-  entryPoints: [join(dist, "cli.js")],
+  entryPoints: [join(dist, "cli", "main.js")],
   outfile: join(dist, "cli.bundle.cjs"),
   bundle: true,
   write: false,

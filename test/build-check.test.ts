@@ -9,11 +9,11 @@
 import { copyFileSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runBuild } from "../src/build.js";
-import { compileTenant } from "../src/compile.js";
-import { hasErrors } from "../src/diagnostics.js";
-import { loadTenant } from "../src/load.js";
-import { schemasAt } from "../src/schema.js";
+import { runBuild } from "../src/build/batch.js";
+import { compileTenant } from "../src/build/compile.js";
+import { hasErrors } from "../src/core/diagnostics.js";
+import { loadTenant } from "../src/tenant/load.js";
+import { schemasAt } from "../src/core/schemas.js";
 import { assertBuilt, copyExamples, runSavpkg, snapshotTree, tempDir } from "./helpers/spawn.js";
 
 let work: ReturnType<typeof tempDir>;

@@ -17,8 +17,8 @@ import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { runBuild } from "../src/build.js";
-import { loadTenant, type ParseCache } from "../src/load.js";
+import { runBuild } from "../src/build/batch.js";
+import { loadTenant, type ParseCache } from "../src/tenant/load.js";
 import { assertBuilt, copyExamples, derivedTenant, repoRoot, snapshotTree, tempDir } from "./helpers/spawn.js";
 
 let work: ReturnType<typeof tempDir>;
@@ -160,7 +160,7 @@ describe("the parse cache", () => {
 describe("the lazy pack import", () => {
   test("compiling without a package never loads archiver; packing does", () => {
     assertBuilt();
-    const compile = pathToFileURL(join(repoRoot, "dist", "compile.js")).href;
+    const compile = pathToFileURL(join(repoRoot, "dist", "build", "compile.js")).href;
     const tenant = join(repoRoot, "examples", "tenants", "acme-dev.yaml");
     // A resolve hook (it runs on the loader thread) logs every module URL the child resolves.
     const hook = `import { appendFileSync } from "node:fs";
@@ -183,7 +183,7 @@ export async function resolve(specifier, context, next) {
       const r = spawnSync(process.execPath, ["--input-type=module", "-e", script], { cwd: repoRoot, encoding: "utf8", env: { ...process.env, RESOLVE_LOG: log } });
       expect(r.status, r.stderr).toBe(0);
       const urls = readFileSync(log, "utf8").split("\n");
-      expect(urls.some((u) => u.endsWith("/dist/load.js")), "the hook saw the modules").toBe(true);
+      expect(urls.some((u) => u.endsWith("/dist/tenant/load.js")), "the hook saw the modules").toBe(true);
       return { ...(JSON.parse(r.stdout) as { packed: boolean }), loaded: urls.some((u) => u.includes("/node_modules/archiver/")) };
     };
     expect(probe(true)).toEqual({ loaded: false, packed: false });

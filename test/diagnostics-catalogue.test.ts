@@ -1,12 +1,12 @@
 /**
- * docs/diagnostics.md is the catalogue of src/diagnostics.ts as a table; this test regenerates it
+ * docs/diagnostics.md is the catalogue of src/core/diagnostics.ts as a table; this test regenerates it
  * (`npx vitest run -u` after adding a code) and fails when the two drift apart. It also checks
  * that every code the sources use is in the catalogue.
  */
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { expect, test } from "vitest";
-import { CODES } from "../src/diagnostics.js";
+import { CODES } from "../src/core/diagnostics.js";
 
 const repo = resolve(import.meta.dirname, "..");
 
@@ -15,8 +15,8 @@ function sourceFiles(dir: string): string[] {
 }
 
 test("docs/diagnostics.md lists the catalogue", async () => {
-  const rows = Object.entries(CODES).map(([code, info]) => `| \`${code}\` | ${info.severity} | ${info.summary} |`);
-  const text = ["# Diagnostic codes", "", "Generated from `src/diagnostics.ts` by `test/diagnostics-catalogue.test.ts`.", "", "| code | severity | meaning |", "|---|---|---|", ...rows, ""].join("\n");
+  const rows = Object.entries(CODES).map(([code, info]) => `| \`${code}\` | ${info.severity} | ${info.exit || "-"} | ${info.summary} |`);
+  const text = ["# Diagnostic codes", "", "Generated from `src/core/diagnostics.ts` by `test/diagnostics-catalogue.test.ts`.", "", "Exit: the exit code a command ends with when it reports this code as an error (1: fix the input; 2: usage, I/O, refused input or a savpkg bug). The highest one reported wins; warnings never fail a command.", "", "| code | severity | exit | meaning |", "|---|---|---|---|", ...rows, ""].join("\n");
   await expect(text).toMatchFileSnapshot(join(repo, "docs", "diagnostics.md"));
 });
 

@@ -9,11 +9,11 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
-import { compileTenant } from "../src/compile.js";
-import { diffPackages, formatPath, redactionMarker, type DiffResult } from "../src/diff.js";
-import { formatDiffJson, formatDiffMarkdown, formatDiffText } from "../src/diff-format.js";
-import type { PackageModel } from "../src/package-model.js";
-import { readPackage } from "../src/read.js";
+import { compileTenant } from "../src/build/compile.js";
+import { diffPackages, formatPath, redactionMarker, type DiffResult } from "../src/package/diff.js";
+import { formatDiffJson, formatDiffMarkdown, formatDiffText } from "../src/package/diff-format.js";
+import type { PackageModel } from "../src/package/model.js";
+import { readPackage } from "../src/package/read.js";
 import { buildExport, buildOurPackage, officialZip, repack, repoRoot, type Edit, type ExportSpec, type OurPackageSpec, type Rezip } from "./helpers/pkg-zip.js";
 
 const casesDir = resolve(repoRoot, "test/fixtures/diff");

@@ -6,8 +6,8 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, test } from "vitest";
-import { compileTenant } from "../src/compile.js";
-import { RENDERED_ATTRIBUTES } from "../src/t2p.js";
+import { compileTenant } from "../src/build/compile.js";
+import { RENDERED_ATTRIBUTES } from "../src/saviynt/t2p.js";
 
 const root = join(import.meta.dirname, "fixtures", "golden");
 const cases = readdirSync(root).sort();

@@ -4,8 +4,8 @@
  */
 import { resolve } from "node:path";
 import { describe, expect, test } from "vitest";
-import { checkAttributes, type AttributeDocuments } from "../src/check.js";
-import { compileTenant } from "../src/compile.js";
+import { checkAttributes, type AttributeDocuments } from "../src/package/rules.js";
+import { compileTenant } from "../src/build/compile.js";
 
 const repo = resolve(import.meta.dirname, "..");
 const headers = { Authorization: "${access_token}" };

@@ -59,7 +59,7 @@ describe("npm pack", () => {
       const [info] = JSON.parse(pack.stdout) as [{ filename: string; files: { path: string }[] }];
       const files = info.files.map((f) => f.path);
       // What the CLI needs at run time ships…
-      for (const needed of ["package.json", "bin/savpkg.js", "dist/cli.js", "dist/index.js", "schemas/tenant.schema.json", "templates/incontact/ConnectionJSON.hbs", "templates/incontact/RemoveAccessJSON.hbs"]) {
+      for (const needed of ["package.json", "bin/savpkg.js", "dist/cli/main.js", "dist/index.js", "schemas/tenant.schema.json", "templates/incontact/ConnectionJSON.hbs", "templates/incontact/RemoveAccessJSON.hbs"]) {
         expect(files, needed).toContain(needed);
       }
       // …and nothing of the repository's working material.
@@ -82,7 +82,7 @@ describe("npm pack", () => {
         ctx.skip(`npm registry unreachable, cannot install the dependencies: ${install.stderr.split("\n").find((l) => NETWORK_ERROR.test(l))}`);
       }
       expect(install.code, install.stderr).toBe(0);
-      expect(existsSync(join(consumer, "node_modules", pkg.name, "dist", "cli.js"))).toBe(true);
+      expect(existsSync(join(consumer, "node_modules", pkg.name, "dist", "cli", "main.js"))).toBe(true);
 
       const npx = (args: string[]) => runProgram("npx", ["--no", "--", "savpkg", ...args], { cwd: consumer, env: npmEnv(), timeoutMs: NPM_TIMEOUT });
       const version = await npx(["--version"]);

@@ -1,5 +1,5 @@
 /**
- * Structural comparison with the official package (../shared/fixtures/official/INCONTACT.zip).
+ * Structural comparison with the official package (test/fixtures/official/INCONTACT.zip).
  * Every leaf of every official document must be kept by our acme-dev build — same path, same
  * value — unless it is listed below as a deliberate change with its reason; each change asserts
  * what we emit instead, and every listed change must still be needed (no stale entries).
@@ -7,13 +7,13 @@
 import { readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { compileTenant } from "../src/compile.js";
-import { REST_ATTRIBUTES } from "../src/t2p.js";
+import { compileTenant } from "../src/build/compile.js";
+import { REST_ATTRIBUTES } from "../src/saviynt/t2p.js";
 import { parseBody } from "./helpers/bodies.js";
 import { readConnection } from "./helpers/zip-entries.js";
 
 const repo = resolve(import.meta.dirname, "..");
-const officialZip = resolve(repo, "../shared/fixtures/official/INCONTACT.zip");
+const officialZip = resolve(repo, "test/fixtures/official/INCONTACT.zip");
 const BASE = "https://api-na1.niceincontact.com/inContactAPI/services/v34.0";
 
 type Leaves = Map<string, unknown>;

@@ -6,8 +6,8 @@
  */
 import { join, resolve } from "node:path";
 import { beforeAll, describe, expect, test } from "vitest";
-import { compileTenant } from "../src/compile.js";
-import { REST_ATTRIBUTES, RENDERED_ATTRIBUTES } from "../src/t2p.js";
+import { compileTenant } from "../src/build/compile.js";
+import { REST_ATTRIBUTES, RENDERED_ATTRIBUTES } from "../src/saviynt/t2p.js";
 import { readConnection, type ZipEntryBytes } from "./helpers/zip-entries.js";
 
 const repo = resolve(import.meta.dirname, "..");

@@ -13,8 +13,8 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSy
 import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { TEMPLATE_COMPILE_OPTIONS } from "../src/render.js";
-import { AJV_OPTIONS, configureAjv } from "../src/schema.js";
+import { TEMPLATE_COMPILE_OPTIONS } from "../src/tenant/render.js";
+import { AJV_OPTIONS, configureAjv } from "../src/core/schemas.js";
 import { precompiledModuleSource } from "../scripts/precompile.mjs";
 import { runCli } from "./helpers/cli.js";
 

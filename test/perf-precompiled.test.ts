@@ -14,10 +14,10 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import Handlebars from "handlebars";
 import { fc, test as propTest } from "@fast-check/vitest";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { loadTenant } from "../src/load.js";
-import { renderAttributes, TEMPLATE_COMPILE_OPTIONS } from "../src/render.js";
-import { AJV_OPTIONS, configureAjv, readSchemaFile, validatorFor } from "../src/schema.js";
-import { validateTenant } from "../src/validate.js";
+import { loadTenant } from "../src/tenant/load.js";
+import { renderAttributes, TEMPLATE_COMPILE_OPTIONS } from "../src/tenant/render.js";
+import { AJV_OPTIONS, configureAjv, readSchemaFile, validatorFor } from "../src/core/schemas.js";
+import { validateTenant } from "../src/tenant/validate.js";
 import { precompiledModuleSource, templatesModuleSource } from "../scripts/precompile.mjs";
 
 const repo = resolve(import.meta.dirname, "..");

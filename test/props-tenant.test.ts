@@ -15,12 +15,12 @@ import { join } from "node:path";
 import { fc, test } from "@fast-check/vitest";
 import { afterAll, describe, expect } from "vitest";
 import { stringify as toYaml } from "yaml";
-import { compileTenant, type CompileResult } from "../src/compile.js";
-import { loadTenant } from "../src/load.js";
-import { planPackage } from "../src/pack.js";
-import { renderAttributes } from "../src/render.js";
-import { RENDERED_ATTRIBUTES } from "../src/t2p.js";
-import { validateTenant, type TenantConfig } from "../src/validate.js";
+import { compileTenant, type CompileResult } from "../src/build/compile.js";
+import { loadTenant } from "../src/tenant/load.js";
+import { planPackage } from "../src/package/pack.js";
+import { renderAttributes } from "../src/tenant/render.js";
+import { RENDERED_ATTRIBUTES } from "../src/saviynt/t2p.js";
+import { validateTenant, type TenantConfig } from "../src/tenant/validate.js";
 import { parseBody } from "./helpers/bodies.js";
 import { readConnection } from "./helpers/zip-entries.js";
 

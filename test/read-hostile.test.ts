@@ -7,8 +7,8 @@ import { resolve } from "node:path";
 import { deflateRawSync } from "node:zlib";
 import { fc, test as propTest } from "@fast-check/vitest";
 import { describe, expect, test } from "vitest";
-import type { Code } from "../src/diagnostics.js";
-import { readPackage, ZIP_LIMITS } from "../src/read.js";
+import type { Code } from "../src/core/diagnostics.js";
+import { readPackage, ZIP_LIMITS } from "../src/package/read.js";
 import { officialZip, repoRoot } from "./helpers/pkg-zip.js";
 import { localRecord, rawZip, unixMode, type RawEntry } from "./helpers/raw-zip.js";
 
@@ -141,7 +141,7 @@ describe("refuses nested archives", () => {
 });
 
 test("the reader has no way to write: it imports no file-system module", () => {
-  const source = readFileSync(resolve(repoRoot, "src/read.ts"), "utf8");
+  const source = readFileSync(resolve(repoRoot, "src/package/read.ts"), "utf8");
   expect(source).not.toMatch(/from "node:fs|from "fs|require\(/);
 });
 

@@ -7,9 +7,9 @@ import { lstatSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, s
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, beforeEach, describe, expect, test } from "vitest";
-import { readPackage } from "../src/read.js";
-import { planUnpack, writeUnpack, type UnpackFile } from "../src/unpack.js";
-import type { PackageModel } from "../src/package-model.js";
+import { readPackage } from "../src/package/read.js";
+import { planUnpack, writeUnpack, type UnpackFile } from "../src/package/unpack.js";
+import type { PackageModel } from "../src/package/model.js";
 import { buildExport, officialZip, zipWithArchiver } from "./helpers/pkg-zip.js";
 
 let root: string;

@@ -8,12 +8,12 @@
 import { readdirSync, readFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { describe, expect, test } from "vitest";
-import { formatInspectJson, formatInspectText, inspectPackage } from "../src/inspect.js";
-import type { PackageModel } from "../src/package-model.js";
-import { Binding, findDuplicateKeys, looksLikeCiphertext, parseJsonWithBindings, readPackage } from "../src/read.js";
-import { planUnpack } from "../src/unpack.js";
-import { lintPackage } from "../src/lint.js";
-import { formatDiagnosticsText } from "../src/format.js";
+import { formatInspectJson, formatInspectText, inspectPackage } from "../src/package/inspect.js";
+import type { PackageModel } from "../src/package/model.js";
+import { Binding, findDuplicateKeys, looksLikeCiphertext, parseJsonWithBindings, readPackage } from "../src/package/read.js";
+import { planUnpack } from "../src/package/unpack.js";
+import { lintPackage } from "../src/package/lint.js";
+import { formatDiagnosticsText } from "../src/core/format.js";
 import { buildExport, buildOurPackage, officialZip, repoRoot, zipWithArchiver, type ExportSpec, type OurPackageSpec } from "./helpers/pkg-zip.js";
 import { rawZip } from "./helpers/raw-zip.js";
 

@@ -9,11 +9,11 @@ import { join, resolve } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
-import { compileTenant } from "../src/compile.js";
-import { findExpressions } from "../src/bindings.js";
+import { compileTenant } from "../src/build/compile.js";
+import { findExpressions } from "../src/saviynt/bindings.js";
 
 const repo = resolve(import.meta.dirname, "..");
-const spec = parse(readFileSync(resolve(repo, "../shared/reference/cxone-openapi-subset.yaml"), "utf8")) as {
+const spec = parse(readFileSync(resolve(repo, "test/fixtures/cxone/openapi-subset.yaml"), "utf8")) as {
   paths: Record<string, Record<string, { parameters?: { in: string; name: string; required?: boolean }[]; requestBody?: { content: Record<string, { schema: unknown }> } }>>;
   components: { schemas: Record<string, unknown> };
 };

@@ -13,7 +13,7 @@ import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, stat
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { RENDERED_ATTRIBUTES } from "../src/t2p.js";
+import { RENDERED_ATTRIBUTES } from "../src/saviynt/t2p.js";
 import { runCli } from "./helpers/cli.js";
 import { readZipEntries } from "./helpers/zip-entries.js";
 
@@ -222,7 +222,7 @@ describe("secret canaries never leak", () => {
 
   test("every CLI command has a canary case", () => {
     // The command names as the CLI declares them (`.command("name …"`); yargs prints --help outside CliIO.
-    const source = readFileSync(join(import.meta.dirname, "..", "src", "cli.ts"), "utf8");
+    const source = readFileSync(join(import.meta.dirname, "..", "src", "cli", "main.ts"), "utf8");
     const declared = [...source.matchAll(/\.command\(\s*"([a-z][a-z-]*)/g)].map((m) => m[1]!);
     expect(declared.length).toBeGreaterThan(0);
     const covered = new Set(COMMANDS.map((c) => c.command));

@@ -8,14 +8,14 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "n
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { compileTenant } from "../src/compile.js";
+import { compileTenant } from "../src/build/compile.js";
 import { nodeTransport, type HttpRequest, type Transport } from "../src/executor/index.js";
-import { formatSimulationJson, formatSimulationText, simulate, simulationExitCode, STEPS, type SimulateOptions, type SimulationReport } from "../src/simulate.js";
+import { formatSimulationJson, formatSimulationText, simulate, simulationExitCode, STEPS, type SimulateOptions, type SimulationReport } from "../src/simulate/index.js";
 import { loadSeed } from "../src/simulator/index.js";
 import { buildOurPackage } from "./helpers/pkg-zip.js";
 
 const repoRoot = resolve(import.meta.dirname, "..");
-const officialZip = resolve(repoRoot, "../shared/fixtures/official/INCONTACT.zip");
+const officialZip = resolve(repoRoot, "test/fixtures/official/INCONTACT.zip");
 const seed = loadSeed(join(repoRoot, "test/fixtures/simulator/acme-seed.json")).seed!;
 const tmp = mkdtempSync(join(tmpdir(), "savpkg-simulate-"));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -298,7 +298,7 @@ describe("golden text reports", () => {
   const cases = readdirSync(root, { withFileTypes: true }).filter((d) => d.isDirectory());
   test.each(cases.map((d) => d.name))("%s", async (name) => {
     const spec = JSON.parse(readFileSync(join(root, name, "case.json"), "utf8")) as { input: string; baseUrlFrom?: string; knobs?: SimulateOptions["knobs"] };
-    const input = spec.input.startsWith("../shared/") ? resolve(repoRoot, spec.input) : spec.input;
+    const input = spec.input;
     const report = await run(input, { ...(spec.baseUrlFrom ? { baseUrlFrom: spec.baseUrlFrom } : {}), ...(spec.knobs ? { knobs: spec.knobs } : {}) });
     const text = formatSimulationText(report);
     await expect(text).toMatchFileSnapshot(join(root, name, "expected.txt"));

@@ -7,7 +7,7 @@ import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { expect, test } from "vitest";
 import { parse } from "yaml";
-import { compileTenant } from "../src/compile.js";
+import { compileTenant } from "../src/build/compile.js";
 import { readConnection } from "./helpers/zip-entries.js";
 
 const repo = resolve(import.meta.dirname, "..");

@@ -18,7 +18,7 @@
  * list/map literals, other methods, GPath spreads) is `unsupported`.
  */
 
-import { findExpressions as findSpans, type ExpressionSpan as Span } from "../bindings.js";
+import { findExpressions as findSpans, type ExpressionSpan as Span } from "../saviynt/bindings.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 

@@ -5,7 +5,7 @@
  * Problems are returned as diagnostics, never thrown.
  */
 import { readFileSync } from "node:fs";
-import { diag, type Diagnostic } from "../diagnostics.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { isPlainObject } from "./knobs.js";
 import type { SimGroup, SimGroupMembership, SimProfile, SimSeed, SimTeam } from "./types.js";
 

@@ -2,7 +2,7 @@
  * Runs the savpkg CLI in-process (vitest executes the TS sources directly) with captured output,
  * the given environment and working directory; never a TTY, so no colour and no progress lines.
  */
-import { main, type CliIO } from "../../src/cli.js";
+import { main, type CliIO } from "../../src/cli/main.js";
 
 export interface CliRun {
   code: number;

@@ -7,7 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ZipArchive } from "archiver";
-import type { PackageModel } from "../../src/package-model.js";
+import type { PackageModel } from "../../src/package/model.js";
 import {
   buildConnectionFile,
   buildObjectSummary,
@@ -17,10 +17,10 @@ import {
   REST_ATTRIBUTES,
   serializeAttributeValue,
   serializeNativeFile,
-} from "../../src/t2p.js";
+} from "../../src/saviynt/t2p.js";
 
 export const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
-export const officialZipPath = resolve(repoRoot, "../shared/fixtures/official/INCONTACT.zip");
+export const officialZipPath = resolve(repoRoot, "test/fixtures/official/INCONTACT.zip");
 export const officialZip = (): Buffer => readFileSync(officialZipPath);
 
 export const FIXED_DATE = new Date("1985-10-26T08:15:00Z");

@@ -33,7 +33,7 @@ export interface SpawnResult {
 
 /** Fails loudly when dist/ was never built (the spawned binary runs the compiled code). */
 export function assertBuilt(): void {
-  if (!existsSync(join(repoRoot, "dist", "cli.js"))) throw new Error("dist/cli.js is missing: run `npm run build` first (npm test does)");
+  if (!existsSync(join(repoRoot, "dist", "cli", "main.js"))) throw new Error("dist/cli/main.js is missing: run `npm run build` first (npm test does)");
 }
 
 export function childEnv(extra: Readonly<Record<string, string | undefined>> = {}): Record<string, string> {

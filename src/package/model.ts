@@ -4,7 +4,7 @@
  * re-zipped copies), so every field that real exports leave out is optional or nullable.
  * Format: ../shared/reference/saviynt-rest.md §5.
  */
-import type { Diagnostic } from "./diagnostics.js";
+import type { Diagnostic } from "../core/diagnostics.js";
 
 /**
  * What an attribute value is (§5.4, §5.6):

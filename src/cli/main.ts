@@ -5,7 +5,7 @@
  * Command modules are imported lazily so each command loads only what it needs.
  */
 import yargs from "yargs";
-import type { Diagnostic } from "./diagnostics.js";
+import { exitCodeFor, type Diagnostic } from "../core/diagnostics.js";
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -34,14 +34,6 @@ interface GlobalArgs {
   color?: boolean;
 }
 
-/** Exit codes: problems in the input are 1; anything about the command line, files or savpkg itself is 2. */
-const EXIT_2_CODES = new Set(["USAGE", "IO_READ", "IO_WRITE", "INTERNAL", "TENANT_NOT_FOUND", "BUILD_SOURCE_DATE_EPOCH", "SIM_SEED_INVALID"]);
-
-export function exitCodeFor(diagnostics: readonly Diagnostic[]): number {
-  const errors = diagnostics.filter((d) => d.severity === "error");
-  if (errors.some((d) => EXIT_2_CODES.has(d.code) || d.code.startsWith("ZIP_"))) return 2;
-  return errors.length > 0 ? 1 : 0;
-}
 
 class UsageError extends Error {}
 
@@ -51,14 +43,14 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
 
   /** Prints diagnostics in the chosen format (text on stderr, JSON on stdout). */
   const report = async (args: GlobalArgs, diagnostics: readonly Diagnostic[], extra: Record<string, unknown> = {}) => {
-    const format = await import("./format.js");
+    const format = await import("../core/format.js");
     if (args.format === "json") io.stdout(format.formatDiagnosticsJson(diagnostics, extra));
     else if (diagnostics.length > 0) io.stderr(format.formatDiagnosticsText(diagnostics, { color: useColor(args) }));
   };
 
   /** A zip or a tenant file compiled in memory, read with the hardened reader. */
   const readInput = async (arg: string, args: any) => {
-    const { readPackageInput } = await import("./package-input.js");
+    const { readPackageInput } = await import("../build/package-input.js");
     const sourceDateEpoch = parseSourceDateEpoch(io.env.SOURCE_DATE_EPOCH);
     return readPackageInput(arg, { cwd: io.cwd, set: args.set ?? [], ...(sourceDateEpoch !== undefined ? { sourceDateEpoch } : {}) });
   };
@@ -88,8 +80,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
           .option("force", { type: "boolean", default: false, describe: "Overwrite an existing file" })
           .example("$0 init tenants/acme-test.yaml --name InContact_TEST", "start a new tenant file"),
       run(async (args) => {
-        const { initTenantFile } = await import("./init.js");
-        const { emitFiles } = await import("./emit.js");
+        const { initTenantFile } = await import("../tenant/init.js");
+        const { emitFiles } = await import("../build/emit.js");
         const file = args.file ?? `${args.name}.yaml`;
         const planned = initTenantFile({ cwd: io.cwd, file, name: args.name, force: args.force });
         const diagnostics = planned.diagnostics.length > 0 ? planned.diagnostics : emitFiles(planned.files);
@@ -104,7 +96,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       (y: any) =>
         withSet(y.positional("tenants", { type: "string", array: true })).example("$0 validate examples/tenants/acme-prod.yaml", "check one tenant"),
       run(async (args) => {
-        const { compileTenant } = await import("./compile.js");
+        const { compileTenant } = await import("../build/compile.js");
         const diagnostics: Diagnostic[] = [];
         for (const file of args.tenants as string[]) {
           const result = await compileTenant(file, { cwd: io.cwd, set: args.set ?? [], noPack: true });
@@ -126,8 +118,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
             .option("out", { type: "string", describe: "Write one <Attribute>.json per document into this folder" }),
         ).example("$0 render examples/tenants/acme-dev.yaml --attr CreateAccountJSON", "show the create call"),
       run(async (args) => {
-        const { compileTenant } = await import("./compile.js");
-        const { RENDERED_ATTRIBUTES } = await import("./t2p.js");
+        const { compileTenant } = await import("../build/compile.js");
+        const { RENDERED_ATTRIBUTES } = await import("../saviynt/t2p.js");
         const result = await compileTenant(args.tenant, { cwd: io.cwd, set: args.set ?? [], noPack: true });
         const code = exitCodeFor(result.diagnostics);
         if (!result.attributes || code !== 0) {
@@ -140,7 +132,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
         }
         const names = args.attr ? [args.attr as string] : [...RENDERED_ATTRIBUTES];
         if (args.out) {
-          const { emitFiles } = await import("./emit.js");
+          const { emitFiles } = await import("../build/emit.js");
           const { join, resolve } = await import("node:path");
           const files = names.map((n) => ({ path: join(resolve(io.cwd, args.out), `${n}.json`), bytes: Buffer.from(JSON.stringify(attributes[n], null, 2) + "\n") }));
           const problems = emitFiles(files);
@@ -169,7 +161,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
           .example("$0 build --all", "build every tenant (bases are skipped)")
           .example("$0 build --all --check", "fail in CI when committed packages are stale"),
       run(async (args) => {
-        const { runBuild } = await import("./build.js");
+        const { runBuild } = await import("../build/batch.js");
         const sourceDateEpoch = parseSourceDateEpoch(io.env.SOURCE_DATE_EPOCH);
         const started = performance.now();
         const outcome = await runBuild({
@@ -199,7 +191,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       run(async (args) => {
         const read = await readInput(args.package, args);
         if (!read.model) return failRead(args, read.diagnostics);
-        const { inspectPackage, formatInspectJson, formatInspectText } = await import("./inspect.js");
+        const { inspectPackage, formatInspectJson, formatInspectText } = await import("../package/inspect.js");
         const inspected = inspectPackage(read.model, read.diagnostics);
         io.stdout(args.format === "json" ? formatInspectJson(inspected) : formatInspectText(inspected, { color: useColor(args) }));
         return exitCodeFor(read.diagnostics);
@@ -218,7 +210,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       run(async (args) => {
         const read = await readInput(args.package, args);
         if (!read.model) return failRead(args, read.diagnostics);
-        const { planUnpack, writeUnpack } = await import("./unpack.js");
+        const { planUnpack, writeUnpack } = await import("../package/unpack.js");
         const plan = planUnpack(read.model, { withSecrets: args.withSecrets });
         const problems = await writeUnpack(args.dir, plan, { force: args.force, cwd: io.cwd });
         await report(args, [...read.diagnostics, ...problems]);
@@ -232,15 +224,15 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       "Run the lint rules on a package zip or a tenant file",
       (y: any) => withSet(y.positional("package", { type: "string" })).example("$0 lint ../exports/INCONTACT.zip", "find the known defect classes"),
       run(async (args) => {
-        const { TENANT_FILE } = await import("./package-input.js");
+        const { TENANT_FILE } = await import("../build/package-input.js");
         let diagnostics: Diagnostic[];
         if (TENANT_FILE.test(args.package)) {
-          const { compileTenant } = await import("./compile.js");
+          const { compileTenant } = await import("../build/compile.js");
           diagnostics = (await compileTenant(args.package, { cwd: io.cwd, set: args.set ?? [], noPack: true })).diagnostics;
         } else {
           const read = await readInput(args.package, args);
           if (!read.model) return failRead(args, read.diagnostics);
-          const { lintPackage } = await import("./lint.js");
+          const { lintPackage } = await import("../package/lint.js");
           diagnostics = lintPackage(read.model, read.diagnostics);
         }
         await report(args, diagnostics);
@@ -264,8 +256,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       run(async (args) => {
         const [a, b] = [await readInput(args.a, args), await readInput(args.b, args)];
         if (!a.model || !b.model) return failRead(args, [...a.diagnostics, ...b.diagnostics]);
-        const { diffPackages } = await import("./diff.js");
-        const { formatDiffJson, formatDiffMarkdown, formatDiffText } = await import("./diff-format.js");
+        const { diffPackages } = await import("../package/diff.js");
+        const { formatDiffJson, formatDiffMarkdown, formatDiffText } = await import("../package/diff-format.js");
         const result = diffPackages(a.model, b.model, { strict: args.strict });
         io.stdout(args.format === "json" ? formatDiffJson(result) : args.format === "markdown" ? formatDiffMarkdown(result) : formatDiffText(result, { color: useColor(args) }));
         if (args.verbose) await report({ ...args, format: "text" }, [...a.diagnostics, ...b.diagnostics]);
@@ -287,7 +279,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
           .example("$0 simulate examples/tenants/acme-dev.yaml", "run every operation of a tenant against the simulator")
           .example("$0 simulate INCONTACT.zip --base-url-from examples/tenants/acme-dev.yaml --format json", "check a package"),
       run(async (args) => {
-        const { simulate, formatSimulationJson, formatSimulationText, simulationExitCode } = await import("./simulate.js");
+        const { simulate, formatSimulationJson, formatSimulationText, simulationExitCode } = await import("../simulate/index.js");
         const raw = String(args.pageSize);
         const pageSize = raw === "tenant" ? null : /^\d+$/.test(raw) ? Number(raw) : undefined;
         if (pageSize === undefined) throw new UsageError(`--page-size ${raw}: expected a number or "tenant"`);
@@ -295,7 +287,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
         if (args.knobs !== undefined) {
           const { readFileSync } = await import("node:fs");
           const { resolve } = await import("node:path");
-          const { checkKnobs } = await import("./simulator/index.js");
+          const { checkKnobs } = await import("../simulator/index.js");
           let value: unknown;
           try {
             value = JSON.parse(readFileSync(resolve(io.cwd, args.knobs), "utf8"));
@@ -324,7 +316,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
       "Print the tenant JSON Schema (for editors and CI)",
       (y: any) => y.example("$0 schema > tenant.schema.json", "save the schema"),
       run(async () => {
-        const { tenantSchemaText } = await import("./schema.js");
+        const { tenantSchemaText } = await import("../core/schemas.js");
         io.stdout(tenantSchemaText());
         return 0;
       }),

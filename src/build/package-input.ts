@@ -5,8 +5,8 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { compileTenant } from "./compile.js";
-import { diag } from "./diagnostics.js";
-import { readPackage, ZIP_LIMITS, type ReadResult } from "./read.js";
+import { diag } from "../core/diagnostics.js";
+import { readPackage, ZIP_LIMITS, type ReadResult } from "../package/read.js";
 
 export interface PackageInputOptions {
   cwd: string;

@@ -5,8 +5,8 @@
  * control and bidi characters before anything reaches a terminal.
  */
 import { createColors } from "picocolors";
-import type { Diagnostic } from "./diagnostics.js";
-import type { AttributeState, PackageEntry, PackageModel } from "./package-model.js";
+import type { Diagnostic } from "../core/diagnostics.js";
+import type { AttributeState, PackageEntry, PackageModel } from "./model.js";
 
 export interface InspectAttribute {
   name: string;

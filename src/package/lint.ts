@@ -3,9 +3,9 @@
  * package's JSON attributes, plus what the reader found (layout, names, attribute list, invalid
  * JSON, plaintext ConnectionJSON — reference/saviynt-rest.md §6.3 items 1 and 9).
  */
-import { checkAttributes } from "./check.js";
-import type { Diagnostic } from "./diagnostics.js";
-import type { PackageModel } from "./package-model.js";
+import { checkAttributes } from "./rules.js";
+import type { Diagnostic } from "../core/diagnostics.js";
+import type { PackageModel } from "./model.js";
 
 export function lintPackage(model: PackageModel, readDiagnostics: readonly Diagnostic[] = []): Diagnostic[] {
   const documents: Record<string, unknown> = {};

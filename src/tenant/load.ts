@@ -7,8 +7,8 @@
 import { readFileSync, statSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
-import { diag, type Diagnostic } from "./diagnostics.js";
-import { schemaTypesAt } from "./schema.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
+import { schemaTypesAt } from "../core/schemas.js";
 
 export interface SourceLocation {
   file: string;

@@ -19,9 +19,9 @@ import {
   REST_ATTRIBUTES,
   serializeAttributeValue,
   serializeNativeFile,
-} from "./t2p.js";
-import type { RenderedAttributes } from "./render.js";
-import type { TenantConfig } from "./validate.js";
+} from "../saviynt/t2p.js";
+import type { RenderedAttributes } from "../tenant/render.js";
+import type { TenantConfig } from "../tenant/validate.js";
 
 /** Used when neither the tenant nor SOURCE_DATE_EPOCH gives a time (npm's choice, engineering.md C1.2). */
 export const DEFAULT_PACKAGE_TIME = new Date("1985-10-26T08:15:00Z");

@@ -6,10 +6,10 @@
  * fields must stay inside the allowed subset (bindings.ts). Defaults are applied last.
  */
 import type { ErrorObject } from "ajv";
-import { checkExpressionText } from "./bindings.js";
-import { closest, diag, type Code, type Diagnostic } from "./diagnostics.js";
+import { checkExpressionText } from "../saviynt/bindings.js";
+import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { pointerToPath, type Located, type LoadResult } from "./load.js";
-import { isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "./schema.js";
+import { isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "../core/schemas.js";
 
 export type SecretRef = { env: string } | { file: string };
 

@@ -5,8 +5,9 @@
 import { existsSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { diag, type Diagnostic } from "./diagnostics.js";
-import type { PlannedFile } from "./emit.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
+import type { PlannedFile } from "../build/emit.js";
+import { assetUrl } from "../assets.js";
 
 export interface InitOptions {
   cwd: string;
@@ -23,7 +24,7 @@ export function initTenantFile(options: InitOptions): { files: PlannedFile[]; di
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/.test(options.name)) {
     return { files: [], diagnostics: [diag("USAGE", `--name ${JSON.stringify(options.name)}: use letters, digits, '_', '.', '-'`)] };
   }
-  const schema = fileURLToPath(new URL("../schemas/tenant.schema.json", import.meta.url));
+  const schema = fileURLToPath(assetUrl("schemas/tenant.schema.json"));
   const schemaRef = relative(dirname(path), schema).split("\\").join("/");
   return { files: [{ path, bytes: Buffer.from(starterText(schemaRef, options.name)) }], diagnostics: [] };
 }

@@ -4,10 +4,10 @@
  * Saviynt JSON itself. Rules implement the defect classes of reference/saviynt-rest.md §6.2 and
  * the validator checklist §6.3; each document is also checked against its schema in schemas/saviynt/.
  */
-import { BINDING_ROOTS, findExpressions, findMissingDollar, USER_ATTRIBUTES } from "./bindings.js";
-import { closest, diag, type Code, type Diagnostic } from "./diagnostics.js";
-import { validatorFor } from "./schema.js";
-import { SECRET_ATTRIBUTES } from "./t2p.js";
+import { BINDING_ROOTS, findExpressions, findMissingDollar, USER_ATTRIBUTES } from "../saviynt/bindings.js";
+import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
+import { validatorFor } from "../core/schemas.js";
+import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
 
 /** Which schema each attribute document is checked against. */
 export const ATTRIBUTE_SCHEMAS: Readonly<Record<string, string>> = {

@@ -12,9 +12,9 @@
  * difference.
  */
 import { createHash } from "node:crypto";
-import type { PackageAttribute, PackageModel } from "./package-model.js";
+import type { PackageAttribute, PackageModel } from "./model.js";
 import { Binding, parseJsonWithBindings } from "./read.js";
-import { SECRET_ATTRIBUTES } from "./t2p.js";
+import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
 
 export type DiffScope = "package" | "summary" | "connection" | "attribute";
 export type DiffOp = "added" | "removed" | "changed";

@@ -15,8 +15,8 @@ import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, statSync } from "node:fs";
 import { extname, isAbsolute, relative, resolve } from "node:path";
 import pc from "picocolors";
-import { compileTenant } from "./compile.js";
-import { diag, hasErrors, sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { compileTenant } from "../build/compile.js";
+import { diag, hasErrors, sortDiagnostics, type Diagnostic } from "../core/diagnostics.js";
 import {
   compareIds,
   ExecutorContext,
@@ -35,10 +35,10 @@ import {
   type Transport,
   type UnsupportedUse,
   type UrlPolicy,
-} from "./executor/index.js";
-import { diagnosticToJson } from "./format.js";
-import { readPackage, ZIP_LIMITS } from "./read.js";
-import { demoSeed, loadSeed, startSimulator, type SimKnobs, type SimSeed, type Simulator } from "./simulator/index.js";
+} from "../executor/index.js";
+import { diagnosticToJson } from "../core/format.js";
+import { readPackage, ZIP_LIMITS } from "../package/read.js";
+import { demoSeed, loadSeed, startSimulator, type SimKnobs, type SimSeed, type Simulator } from "../simulator/index.js";
 
 /** Page size forced on tenant inputs (and the simulator's list cap) so the default seed spans 3 pages. */
 export const DEFAULT_SIM_PAGE_SIZE = 10;

@@ -13,11 +13,12 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type Handlebars from "handlebars";
 import * as handlebarsRuntime from "handlebars/runtime.js";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { placeholderSecrets, type SecretValues } from "./secrets.js";
-import { RENDERED_ATTRIBUTES, type RenderedAttributeName } from "./t2p.js";
+import { RENDERED_ATTRIBUTES, type RenderedAttributeName } from "../saviynt/t2p.js";
 import type { TenantConfig } from "./validate.js";
-import { templateSpecs } from "./generated/precompiled.js";
+import { templateSpecs } from "../generated/precompiled.js";
+import { assetUrl } from "../assets.js";
 
 export type RenderedAttributes = Record<RenderedAttributeName, unknown>;
 
@@ -52,7 +53,7 @@ export function encodeBody(body: unknown): string {
   return text.replace(/"\\u0000raw(\d+)\\u0000"/g, (_m, i: string) => raws[Number(i)]!);
 }
 
-const TEMPLATE_DIR = new URL("../templates/", import.meta.url);
+const TEMPLATE_DIR = assetUrl("templates/");
 
 /**
  * How every template is compiled, at run time and ahead of time (scripts/precompile.mjs): `strict`

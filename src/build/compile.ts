@@ -4,14 +4,14 @@
  * returns the files a build would write and `emit.ts` writes them.
  */
 import { basename, dirname, extname, join, resolve } from "node:path";
-import { checkAttributes } from "./check.js";
-import { diag, hasErrors, type Diagnostic } from "./diagnostics.js";
+import { checkAttributes } from "../package/rules.js";
+import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import type { PlannedFile } from "./emit.js";
-import { escapePointer, loadTenant, type LoadResult, type ParseCache } from "./load.js";
-import type { PackedPackage } from "./pack.js";
-import { renderAttributes, type RenderedAttributes } from "./render.js";
-import { resolveSecrets, type SecretField, type SecretValues } from "./secrets.js";
-import { validateTenant, type TenantConfig } from "./validate.js";
+import { escapePointer, loadTenant, type LoadResult, type ParseCache } from "../tenant/load.js";
+import type { PackedPackage } from "../package/pack.js";
+import { renderAttributes, type RenderedAttributes } from "../tenant/render.js";
+import { resolveSecrets, type SecretField, type SecretValues } from "../tenant/secrets.js";
+import { validateTenant, type TenantConfig } from "../tenant/validate.js";
 
 export interface CompileOptions {
   /** `--set path=value` overrides. */
@@ -75,7 +75,7 @@ export async function compileTenant(file: string, options: CompileOptions = {}):
   if (hasErrors(result.diagnostics) || options.noPack) return result;
 
   // archiver and its streams load only when a package is made: validate and check never pay for them.
-  const { packPackage } = await import("./pack.js");
+  const { packPackage } = await import("../package/pack.js");
   result.package = await packPackage(validated.tenant, rendered.attributes, {
     ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
   });

@@ -21,9 +21,10 @@ import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { compileTenant, packagePaths, planTenantFiles, tenantName, type CompileResult } from "./compile.js";
-import { diag, hasErrors, type Diagnostic } from "./diagnostics.js";
+import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { abortStaged, commitStaged, createStaging, emitFiles, settleStaged, stageFiles, type PlannedFile } from "./emit.js";
-import { loadTenant, type ParseCache } from "./load.js";
+import { loadTenant, type ParseCache } from "../tenant/load.js";
+import { assetUrl } from "../assets.js";
 
 export interface BuildOptions {
   tenants: readonly string[];
@@ -66,7 +67,7 @@ const TENANT_EXTENSIONS = /\.(ya?ml|json)$/i;
 let cachedVersion: string | undefined;
 
 export function savpkgVersion(): string {
-  cachedVersion ??= (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string }).version;
+  cachedVersion ??= (JSON.parse(readFileSync(assetUrl("package.json"), "utf8")) as { version: string }).version;
   return cachedVersion;
 }
 

@@ -5,7 +5,7 @@
  */
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import type { SecretRef, TenantConfig } from "./validate.js";
 
 export const SECRET_FIELDS = ["clientId", "clientSecret", "accessKeyId", "accessKeySecret", "refreshToken"] as const;

@@ -14,7 +14,7 @@ import { createHash } from "node:crypto";
 import { crc32 } from "node:zlib";
 import yauzl from "yauzl";
 import type { Entry, ZipFile } from "yauzl";
-import { diag, type Code, type Diagnostic } from "./diagnostics.js";
+import { diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import type {
   AttributeState,
   ConnectionInfo,
@@ -24,10 +24,10 @@ import type {
   PackageEntry,
   PackageModel,
   ReadResult,
-} from "./package-model.js";
-import { ENTRY_NAME_PATTERN, REST_ATTRIBUTES, SECRET_ATTRIBUTES, SOAP_ATTRIBUTES } from "./t2p.js";
+} from "./model.js";
+import { ENTRY_NAME_PATTERN, REST_ATTRIBUTES, SECRET_ATTRIBUTES, SOAP_ATTRIBUTES } from "../saviynt/t2p.js";
 
-export type { ReadResult } from "./package-model.js";
+export type { ReadResult } from "./model.js";
 
 const MiB = 1024 * 1024;
 

@@ -7,7 +7,8 @@ import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import type { Ajv2020, Options as AjvOptions, ValidateFunction } from "ajv/dist/2020.js";
 import type addFormatsPlugin from "ajv-formats";
-import { validators as precompiledValidators } from "./generated/precompiled.js";
+import { validators as precompiledValidators } from "../generated/precompiled.js";
+import { assetUrl } from "../assets.js";
 
 type JsonSchema = {
   type?: string | string[];
@@ -25,7 +26,7 @@ type JsonSchema = {
   [key: string]: unknown;
 };
 
-const SCHEMA_DIR = new URL("../schemas/", import.meta.url);
+const SCHEMA_DIR = assetUrl("schemas/");
 
 export function readSchemaFile(name: string): JsonSchema {
   return JSON.parse(readFileSync(new URL(name, SCHEMA_DIR), "utf8")) as JsonSchema;

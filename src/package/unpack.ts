@@ -16,11 +16,11 @@
  */
 import { lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
-import { diag, type Diagnostic } from "./diagnostics.js";
+import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { redactDocument } from "./diff.js";
-import type { PackageAttribute, PackageModel } from "./package-model.js";
+import type { PackageAttribute, PackageModel } from "./model.js";
 import { unsafeNameReason } from "./read.js";
-import { SECRET_ATTRIBUTES } from "./t2p.js";
+import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
 
 export interface UnpackFile {
   /** Relative, `/`-separated path inside the target directory. */
