@@ -9,6 +9,7 @@ import { dirname, relative, resolve } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { schemaTypesAt } from "../core/schemas.js";
+import { escapePointer } from "../core/json.js";
 
 export interface SourceLocation {
   file: string;
@@ -463,19 +464,4 @@ function toPlain(node: LNode, pointer: string, locations: Map<string, Located>, 
     });
   }
   return out;
-}
-
-export function escapePointer(segment: string): string {
-  return segment.replace(/~/g, "~0").replace(/\//g, "~1");
-}
-
-/** `/import/activeValues/0` → `import.activeValues[0]` for messages. */
-export function pointerToPath(pointer: string): string {
-  if (pointer === "") return "";
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
-    .join("");
 }

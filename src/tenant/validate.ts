@@ -8,7 +8,8 @@
 import type { ErrorObject } from "ajv";
 import { checkExpressionText } from "../saviynt/bindings.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
-import { pointerToPath, type Located, type LoadResult } from "./load.js";
+import { pointerToPath } from "../core/json.js";
+import type { Located, LoadResult } from "./load.js";
 import { isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "../core/schemas.js";
 
 export type SecretRef = { env: string } | { file: string };
