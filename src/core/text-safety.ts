@@ -5,7 +5,7 @@
  * bidi embeddings/overrides/isolates and the invisible marks around them are shown as `\uXXXX`.
  *
  * - `safeLine`: one line, for diagnostics and report rows; newlines and tabs are escaped too.
- * - `safeText`: a block that may keep its newlines and tabs (a stack trace, a multi-line value).
+ * - `safeText`: a block that keeps its newlines (a stack trace).
  * - `safeJson`: pretty JSON whose strings carry the same escapes (JSON.stringify escapes C0 only),
  *   still the same JSON value when parsed.
  * - `safeStrings`: a deep copy of a report with every string passed through `safeLine`, for
@@ -17,7 +17,7 @@
 export const UNSAFE_CHARACTERS = /[\u0000-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 // eslint-disable-next-line no-control-regex
-const UNSAFE_IN_BLOCK = /[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
+const UNSAFE_IN_BLOCK = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
 
 // JSON.stringify has already escaped C0 (and `"`/`\`): what is left is DEL, C1 and the marks.
 const UNSAFE_IN_JSON = /[\u007f-\u009f\u061c\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g;
@@ -29,7 +29,7 @@ export function safeLine(text: string): string {
   return text.replace(UNSAFE_CHARACTERS, escape);
 }
 
-/** Untrusted text that may span lines: like `safeLine` but keeps `\n` and `\t`. */
+/** Untrusted text that may span lines: like `safeLine` but keeps `\n`. */
 export function safeText(text: string): string {
   return text.replace(UNSAFE_IN_BLOCK, escape);
 }

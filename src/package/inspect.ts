@@ -123,7 +123,7 @@ export function formatInspectText(report: InspectReport, opts: InspectTextOption
     const state = a.state.padEnd(12);
     const coloured = a.state === "invalid-json" ? c.red(state) : a.state === "empty" || a.state === "null" ? c.dim(state) : a.state === "ciphertext" ? c.cyan(state) : state;
     const parts = [`  ${safeLine(a.name).padEnd(width)}  ${coloured}`];
-    if (a.state !== "empty" && a.state !== "null") parts.push(`${String(a.size).padStart(6)} bytes  sha256:${a.sha256}`);
+    if (a.state !== "empty" && a.state !== "null") parts.push(`${String(a.size).padStart(6)} bytes  sha256:${safeLine(String(a.sha256))}`);
     if (a.detail !== undefined) parts.push(c.dim(safeLine(a.detail)));
     if (a.error !== undefined) parts.push(c.red(safeLine(a.error)));
     lines.push(parts.join("  ").trimEnd());
