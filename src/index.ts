@@ -5,7 +5,7 @@
 export { CODES, diag, hasErrors, sortDiagnostics, type Code, type Diagnostic, type Severity } from "./core/diagnostics.js";
 export { formatDiagnosticsJson, formatDiagnosticsText, formatDiagnosticText } from "./core/format.js";
 export { isSafeLine, safeJson, safeLine, safeStrings, safeText, UNSAFE_CHARACTERS } from "./core/text-safety.js";
-export { escapePointer, fromPointer, hasOwn, isObject, pointerToPath, toPointer, unescapePointer, type JsonPath } from "./core/json.js";
+export { escapePointer, fromPointer, hasOwn, isObject, pointerSegments, pointerToPath, toPointer, unescapePointer, type JsonPath } from "./core/json.js";
 export { loadTenant, type LoadOptions, type LoadResult, type Located, type SourceLocation } from "./tenant/load.js";
 export { validateTenant, type TenantConfig, type SecretRef, type ValidateResult } from "./tenant/validate.js";
 export { placeholderFor, resolveSecrets, SECRET_FIELDS, type SecretField, type SecretValues } from "./tenant/secrets.js";

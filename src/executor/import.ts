@@ -7,7 +7,8 @@
  * `httpAcctToEnt` or one `http` call. Interpreted generically: nothing here knows CXone.
  */
 import { arrayPaths, evaluateTemplateValue, groovyText, resolvePath, truthy, type Json, type Scope } from "./expression.js";
-import { describeResponse, headerScope, isObject, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext, type HttpResponse } from "./http.js";
+import { describeResponse, headerScope, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext, type HttpResponse } from "./http.js";
+import { isObject } from "../core/json.js";
 
 export type Scalar = string | number | boolean | null;
 
