@@ -4,7 +4,7 @@
  * core/text-safety before they are laid out.
  */
 import pc from "picocolors";
-import { diagnosticToJson } from "../core/format.js";
+import { diagnosticToJson, formatDiagnosticText } from "../core/format.js";
 import { safeJson, safeStrings } from "../core/text-safety.js";
 import type { CallRecord } from "../executor/index.js";
 import { STEPS, type SimulationReport } from "./report.js";
@@ -60,7 +60,7 @@ export function formatSimulationText(untrusted: SimulationReport, options: Simul
   const other = report.diagnostics.filter((d) => d.code !== "SIM_STEP_FAILED" && d.code !== "SIM_UNSUPPORTED");
   if (other.length > 0) {
     if (lines.at(-1) !== "") lines.push("");
-    for (const d of other) lines.push(`${d.file ? `${d.file}${d.line ? `:${d.line}:${d.col ?? 1}` : ""} ` : ""}${d.severity === "error" ? c.red(d.severity) : c.yellow(d.severity)} ${d.code} ${d.message}`);
+    for (const d of other) lines.push(formatDiagnosticText(d, { color: options.color ?? false }));
   }
   if (lines.at(-1) !== "") lines.push("");
   const s = report.summary;
