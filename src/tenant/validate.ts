@@ -6,7 +6,7 @@
  * fields must stay inside the allowed subset (bindings.ts). Defaults are applied last.
  */
 import type { ErrorObject } from "ajv";
-import { checkExpressionText } from "../saviynt/bindings.js";
+import { checkExpressionText } from "../saviynt/expression/index.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { pointerToPath } from "../core/json.js";
 import type { Located, LoadResult } from "./load.js";
@@ -430,7 +430,7 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
     }
     if (segments[0] === "$schema" || segments[0] === "extends") return;
     if (isExpressionField(segments)) {
-      for (const problem of checkExpressionText(node, closest)) {
+      for (const problem of checkExpressionText(node)) {
         const code: Code = {
           unbalanced: "EXPR_UNBALANCED",
           quote: "EXPR_QUOTE",
