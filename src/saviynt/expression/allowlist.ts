@@ -49,7 +49,7 @@ export function checkTree(root: Node): ExpressionProblem[] {
         return refuse(chain[0]!.nameStart, `".${chain[0]!.name}" reads a property of a computed value; only paths from a binding have properties`);
       }
       case "index":
-        visit(node.object);
+        // One diagnostic for the construct (its object, often a bare record, is part of it).
         return refuse(node.open, "a subscript [...] is not allowed inside ${…} (it reaches any property or method by name); write a path a.b");
       case "call":
         visit(node.object);

@@ -180,7 +180,7 @@ export function parseExpression(text: string): Parsed {
       } else if (startsOperand(t)) {
         // `a.b c` is Groovy's command syntax: a call of b without parentheses.
         if (node.kind === "member" || node.kind === "name") {
-          throw new Refused(`a method call without parentheses ("${node.name} ${t!.text}…"): "${t!.text}" after a complete expression`, node.kind === "member" ? node.nameStart : node.start);
+          throw new Refused(`"${t!.text}" after a complete expression: a method call without parentheses ("${node.name} ${t!.text}…")`, node.kind === "member" ? node.nameStart : node.start);
         }
         throw new Refused(`"${t!.text}" after a complete expression`, t!.start);
       } else return node;
