@@ -3,7 +3,7 @@
  * ajv (schemas/tenant.schema.json) decides structure; its errors are translated into one
  * diagnostic per problem (spectral's convertAjvErrors idea, engineering.md A1/B3). Then the
  * safety rules: plain fields may not carry `${`, `{{`, `}}` or control characters; expression
- * fields must stay inside the allowed subset (bindings.ts). Defaults are applied last.
+ * fields must stay inside the allowlist (saviynt/expression/). Defaults are applied last.
  */
 import type { ErrorObject } from "ajv";
 import { checkExpressionText } from "../saviynt/expression/index.js";
