@@ -205,7 +205,7 @@ describe("precompiled templates", () => {
     const context = { connection: { name: "InContact_DEV" }, calls: [{ url: "https://a" }, { url: "https://b" }] };
     expect(precompiled(context)).toBe(compiled(context));
     expect(JSON.parse(precompiled(context))).toEqual({ name: "InContact_DEV", calls: ["https://a", "https://b"] });
-    // strict (engineering.md B4): a field the context does not have is an error, not "".
+    // strict (docs/engineering-notes.md#handlebars): a field the context does not have is an error, not "".
     const failure = (render: (c: unknown) => string, c: unknown) => {
       try {
         render(c);

@@ -6,7 +6,7 @@
  * Base files are not built: a file is a base when it says `abstract: true`, or when another
  * tenant file of the same batch extends it.
  *
- * Crash safety (engineering.md C2): every file is replaced atomically, and the metadata never
+ * Crash safety (docs/engineering-notes.md#atomic-writes): every file is replaced atomically, and the metadata never
  * vouches for bytes that are not on disk. Before any package changes, manifest.json and SHA256SUMS
  * are rewritten without the packages about to change; only after every package is in place are they
  * rewritten with the new records. A build killed at any moment leaves each zip complete (old or
@@ -80,7 +80,7 @@ export function discoverTenants(dir: string, cwd: string): { files: string[]; di
   const abs = resolve(cwd, dir);
   try {
     if (!statSync(abs).isDirectory()) return { files: [], diagnostics: [diag("USAGE", `--all ${dir}: not a folder`)] };
-    // Byte order, not locale order: the build must not depend on the machine (engineering.md C1.1).
+    // Byte order, not locale order: the build must not depend on the machine (docs/engineering-notes.md#reproducible-zips).
     const names = readdirSync(abs).filter((n) => TENANT_EXTENSIONS.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     return { files: names.map((n) => join(dir, n)), diagnostics: [] };
   } catch {
@@ -216,7 +216,7 @@ const DOS_END = Date.UTC(2044, 0, 1);
 
 /**
  * A package time outside the DOS range would be clamped in the entry headers while the entry names
- * keep the real stamp: refuse it, naming where the time came from (engineering.md C1.2).
+ * keep the real stamp: refuse it, naming where the time came from (docs/engineering-notes.md#package-time).
  */
 function checkDosRange(time: Date, result: CompileResult, sourceDateEpoch: number | undefined): Diagnostic | undefined {
   const ms = time.getTime();

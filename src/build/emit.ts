@@ -1,7 +1,7 @@
 /**
  * Stage 6 — emit: the only stage that writes. Everything is planned in memory first; each file is
  * written to a temp file in its destination folder, fsynced and renamed over the target, then the
- * folder is fsynced (engineering.md C2). A failure removes the temp file and leaves any earlier
+ * folder is fsynced (docs/engineering-notes.md#atomic-writes). A failure removes the temp file and leaves any earlier
  * file untouched, so readers only ever see a complete old or a complete new file.
  *
  * A process killed mid-write leaves its temp file behind. Temp names start with a dot and end in
@@ -189,7 +189,7 @@ export async function abortStaged(staging: Staging): Promise<void> {
 const SYNC_CONCURRENCY = 16;
 
 /**
- * Durable before visible (engineering.md C2): fsync every staged file, then rename each over its
+ * Durable before visible (docs/engineering-notes.md#atomic-writes): fsync every staged file, then rename each over its
  * target, then fsync each destination folder once (one folder fsync covers all renames in it; the
  * caller records metadata only after this returns). A failure part-way stops there: files already
  * renamed are complete new files, the rest are removed and their targets keep the old bytes.

@@ -365,7 +365,7 @@ function withSet(y: any): any {
   return y.option("set", { type: "string", array: true, describe: "Override a value: --set import.pageSize=50 (typed by the schema)" });
 }
 
-/** SOURCE_DATE_EPOCH: integer seconds, 1980-01-01 ≤ t ≤ 2043-12-31 (what the zip writer stores as DOS time; engineering.md C1.2). */
+/** SOURCE_DATE_EPOCH: integer seconds, 1980-01-01 ≤ t ≤ 2043-12-31 (what the zip writer stores as DOS time; docs/engineering-notes.md#package-time). */
 export function parseSourceDateEpoch(raw: string | undefined): number | undefined {
   if (raw === undefined || raw === "") return undefined;
   if (!/^\d+$/.test(raw.trim()) || Number(raw) < 315532800 || Number(raw) > 2335219199) {

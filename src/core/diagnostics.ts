@@ -80,7 +80,7 @@ export const CODES = {
   RENDER_FAILED: { severity: "error", exit: 1, summary: "A template did not render (template bug or missing value)." },
   RENDER_NOT_JSON: { severity: "error", exit: 1, summary: "A rendered document is not valid JSON (template bug)." },
 
-  // check: lint rules on attribute documents (reference/saviynt-rest.md section 6)
+  // check: lint rules on attribute documents (docs/saviynt-rest-format.md#lint-rules)
   PKG_JSON_INVALID: { severity: "error", exit: 1, summary: "An attribute value is not valid JSON." },
   PKG_SCHEMA: { severity: "error", exit: 1, summary: "An attribute document does not match its Saviynt schema (schemas/saviynt/)." },
   PKG_PAGINATION_PLACEMENT: { severity: "error", exit: 1, summary: "Pagination outside `call.<n>.pagination`, or page/offset keys misplaced." },
@@ -108,7 +108,7 @@ export const CODES = {
   PKG_ATTRIBUTES: { severity: "error", exit: 1, summary: "The EXTERNAL_ATTR list is missing, duplicated or unknown attributes." },
   PKG_NON_ASCII: { severity: "warning", exit: 0, summary: "A package file is not pure ASCII." },
 
-  // read: hostile or broken zips (reference/engineering.md C4)
+  // read: hostile or broken zips (docs/engineering-notes.md#zip-reading)
   ZIP_CORRUPT: { severity: "error", exit: 2, summary: "Not a zip, or a truncated/corrupt one." },
   ZIP_UNSAFE_PATH: { severity: "error", exit: 2, summary: "An entry name escapes the archive (.., absolute, drive, backslash, control characters)." },
   ZIP_DUPLICATE: { severity: "error", exit: 2, summary: "Two entries have the same name (also after case/NFC folding)." },

@@ -1,6 +1,6 @@
 /**
  * The executor's `${…}` evaluator: a documented subset of the Groovy that Saviynt runs for each
- * binding (reference/saviynt-rest.md §4.6, §4.7, §3.7). It is an interpreter over parsed JSON
+ * binding (docs/saviynt-rest-format.md#bindings, #expressions, #pagination). It is an interpreter over parsed JSON
  * values — it never evaluates JavaScript or Groovy, and anything outside the subset is reported as
  * `unsupported` with the expression text instead of being guessed.
  *
@@ -603,7 +603,7 @@ export function unsupportedIn(text: string): TemplateProblem[] {
 
 // ---------------------------------------------------------------------------------------------
 // Plain paths (listField, colsToPropsMap sources, acctIdPath, accountIdPath, errorPath):
-// dotted keys with `[n]` indices; `~dot#` is a literal dot inside a key (reference/saviynt-rest.md §3.5).
+// dotted keys with `[n]` indices; `~dot#` is a literal dot inside a key (docs/saviynt-rest-format.md#cols-to-props-map).
 
 export type PathResult = { found: true; value: Json } | { found: false; at: string };
 

@@ -1,11 +1,11 @@
 /**
  * Saviynt `${…}` expressions: the bindings Saviynt provides and a checker for the subset savpkg
  * accepts in tenant expression fields. Saviynt evaluates `${…}` as server-side Groovy with JVM
- * access (reference/saviynt-rest.md §4.6, §4.7), so the checker is an allowlist: paths from
+ * access (docs/saviynt-rest-format.md#bindings, #expressions), so the checker is an allowlist: paths from
  * documented roots, literals, comparisons, the null-safe ternary and a few string methods.
  */
 
-/** Binding roots documented for provisioning JSONs (§4.6 table and the SC binding tables). */
+/** Binding roots documented for provisioning JSONs (docs/saviynt-rest-format.md#bindings). */
 export const BINDING_ROOTS: ReadonlySet<string> = new Set([
   "user",
   "userAccount",
@@ -34,13 +34,13 @@ export const BINDING_ROOTS: ReadonlySet<string> = new Set([
   "otp",
   "phone",
   "passCode",
-  // import-side bindings (§3.4) and pagination context (§3.7)
+  // import-side bindings (docs/saviynt-rest-format.md#import-calls) and pagination context (docs/saviynt-rest-format.md#pagination)
   "id",
   "entitlementID",
   "headers",
 ]);
 
-/** Identity attributes (`user.*`, §4.6), customproperty1..50 added below. */
+/** Identity attributes (`user.*`, docs/saviynt-rest-format.md#bindings), customproperty1..50 added below. */
 export const USER_ATTRIBUTES: ReadonlySet<string> = new Set([
   "firstname",
   "lastname",
@@ -128,7 +128,7 @@ export function findExpressions(text: string): { spans: ExpressionSpan[]; unclos
 
 const MISSING_DOLLAR = /(^|[^$])\{\s*(user|account|entitlementValue|userAccount|task|requestAccessAttributes|connection)\.[A-Za-z_]/g;
 
-/** Bindings written without `$` (`{account.accountID}`) are sent to the target literally (§6.2). */
+/** Bindings written without `$` (`{account.accountID}`) are sent to the target literally (docs/saviynt-rest-format.md#lint-rules). */
 export function findMissingDollar(text: string): number[] {
   const offsets: number[] = [];
   for (const m of text.matchAll(MISSING_DOLLAR)) offsets.push(m.index! + m[1]!.length);
@@ -189,7 +189,7 @@ function tokenize(body: string, base: number): Token[] | ExpressionProblem {
     else if (m[2]) tokens.push({ type: "number", text: m[2], offset });
     else if (m[3]) {
       // A string literal's text reaches the request body: Saviynt inserts an expression's result
-      // without JSON escaping (§4.7), so `"` and `\` break the body, and braces may end the expression early.
+      // without JSON escaping (docs/saviynt-rest-format.md#expressions), so `"` and `\` break the body, and braces may end the expression early.
       const bad = /["\\{}]/.exec(m[3]);
       if (bad) {
         const at = offset + bad.index;

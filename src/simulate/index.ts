@@ -1,6 +1,6 @@
 /**
  * `simulate`: runs a connection's documents end to end against the CXone simulator
- * (issue 6; reference/cxone-api.md §8, reference/saviynt-rest.md §2–§4): import → create →
+ * (issue 6; docs/cxone-contract.md#simulator, docs/saviynt-rest-format.md#connection-json, #import, #provisioning): import → create →
  * update → disable → enable → add access → remove access → import again. Each step records its
  * calls (operation, method, path, status, pass/fail, reason), what changed in the simulator (a
  * diff of `dump()` before and after), and checks of the effect (the import equals the simulator's
@@ -501,7 +501,7 @@ function urlPolicy(sim: Simulator, prepared: Prepared): UrlPolicy {
       return { ok: true, url: `${simBase.origin}${u.pathname}${u.search}` };
     }
     if (text === "" || text.startsWith("//")) return { ok: false, reason: `"${text}" is not a URL` };
-    // Relative URLs are undocumented (reference/saviynt-rest.md §2.6): resolved against the API base, path kept.
+    // Relative URLs are undocumented (docs/saviynt-rest-format.md#relative-urls): resolved against the API base, path kept.
     const path = text.startsWith("/") ? text : `/${text}`;
     return { ok: true, url: `${simBase.origin}${basePath}${path}`, note: `relative URL resolved against ${prepared.apiBase}` };
   };
@@ -583,7 +583,7 @@ async function runSteps(ctx: ExecutorContext, sim: Simulator, prepared: Prepared
         if (!run.ok) failStep(run.reason!);
         else step.checks.push(effectCheck(def.name, target.accountID, before, sim.dump()));
       } else {
-        // Access: one task per entitlement type that the JSON has calls for (§4.5).
+        // Access: one task per entitlement type that the JSON has calls for (docs/saviynt-rest-format.md#access-calls).
         const types = accessTypes(doc);
         if (types.length === 0) failStep(`${def.attribute} has no calls`);
         step.target = [];
@@ -682,7 +682,7 @@ function effectCheck(step: "update" | "disable" | "enable", accountID: string, b
   return { name: "the agent changed", pass: changed.length > 0, detail: changed.length > 0 ? `changed ${changed.join(", ")}` : `the update answered success but agent ${accountID} did not change` };
 }
 
-/** Teams are single-valued (the agent's teamId), groups multi-valued (reference/cxone-api.md §4, §6). */
+/** Teams are single-valued (the agent's teamId), groups multi-valued (docs/cxone-contract.md#teams, #groups-and-profiles). */
 function memberOf(seed: SimSeed, type: string, accountID: string): Set<string> | undefined {
   const agent = agentOf(seed, accountID);
   if (type === "Teams") return new Set(agent ? [String(agent.teamId)] : []);

@@ -1,7 +1,7 @@
 /**
  * Stage 1 — load: tenant file(s) → one plain config value plus where every value was written.
  * YAML and JSON go through the same parser (JSON ⊂ YAML 1.2), so both get line:col positions
- * (reference/engineering.md B2). `extends` chains are overlaid (objects merge, arrays and scalars
+ * (docs/engineering-notes.md#yaml-positions). `extends` chains are overlaid (objects merge, arrays and scalars
  * replace) and `--set a.b=c` overrides come last; each value keeps the position it was written at.
  */
 import { readFileSync, statSync } from "node:fs";

@@ -1,7 +1,7 @@
 /**
  * Stage 2 — validate: loaded config → typed TenantConfig, or located diagnostics.
  * ajv (schemas/tenant.schema.json) decides structure; its errors are translated into one
- * diagnostic per problem (spectral's convertAjvErrors idea, engineering.md A1/B3). Then the
+ * diagnostic per problem (spectral's convertAjvErrors idea, docs/engineering-notes.md#diagnostics-as-data, #schema-validation). Then the
  * safety rules: plain fields may not carry `${`, `{{`, `}}` or control characters; expression
  * fields must stay inside the allowed subset (bindings.ts). Defaults are applied last.
  */
