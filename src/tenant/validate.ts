@@ -10,7 +10,7 @@ import { checkExpressionText } from "../saviynt/bindings.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { pointerToPath } from "../core/json.js";
 import type { Located, LoadResult } from "./load.js";
-import { isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "../core/schemas.js";
+import { COMPLETE_TENANT_SCHEMA, isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "../core/schemas.js";
 
 export type SecretRef = { env: string } | { file: string };
 
@@ -69,7 +69,7 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
   const locate = locator(loaded.locations);
   const diagnostics: Diagnostic[] = [];
 
-  const validate = validatorFor("tenant.schema.json");
+  const validate = validatorFor(COMPLETE_TENANT_SCHEMA);
   if (!validate(value)) diagnostics.push(...translateAjvErrors(validate.errors ?? [], value, locate));
   // A value the schema already refused gets no second diagnostic from the string rules.
   const refused = new Set(diagnostics.map((d) => d.path ?? ""));
