@@ -126,7 +126,7 @@ describe("savpkg build --check", () => {
     try {
       const all = await check();
       expect(all.code).toBe(1);
-      expect(problems(all.stderr)).toEqual(["dist-packages/old/INCONTACT.zip error BUILD_EXTRA dist-packages/old/INCONTACT.zip has no tenant file that builds it"]);
+      expect(problems(all.stderr)).toEqual(["dist-packages/old/INCONTACT.zip error BUILD_EXTRA dist-packages/old/INCONTACT.zip has no tenant file that builds it; savpkg did not record it, so a build leaves it: delete it if it is not needed"]);
       const explicit = await check(["tenants/acme-dev.yaml", "tenants/acme-prod.yaml"]);
       expect(explicit.code, explicit.stderr).toBe(0);
     } finally {

@@ -6,6 +6,7 @@ import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { compileTenant } from "./compile.js";
 import { diag } from "../core/diagnostics.js";
+import { folderInput, inputReadError } from "../core/input.js";
 import { readPackage, ZIP_LIMITS, type ReadResult } from "../package/read.js";
 
 export interface PackageInputOptions {
@@ -29,13 +30,21 @@ export async function readPackageInput(arg: string, options: PackageInputOptions
   const path = resolve(options.cwd, arg);
   let size: number;
   try {
-    size = (await stat(path)).size;
+    const stats = await stat(path);
+    if (stats.isDirectory()) return { diagnostics: [folderInput(arg, "package")], fatal: true };
+    size = stats.size;
   } catch (error) {
-    return { diagnostics: [diag("IO_READ", `cannot read ${arg}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { file: arg })], fatal: true };
+    return { diagnostics: [inputReadError(error, arg, "package")], fatal: true };
   }
   // Bounded memory: refuse before reading a file no package could be.
   if (size > ZIP_LIMITS.maxInputBytes) {
     return { diagnostics: [diag("ZIP_LIMIT", `${arg} is ${size} bytes, more than the ${ZIP_LIMITS.maxInputBytes}-byte limit`, { file: arg })], fatal: true };
   }
-  return readPackage(await readFile(path), { source: arg });
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    return { diagnostics: [inputReadError(error, arg, "package")], fatal: true };
+  }
+  return readPackage(bytes, { source: arg });
 }

@@ -38,6 +38,7 @@ export const CODES = {
   USAGE: { severity: "error", exit: 2, summary: "The command line is not usable (bad flag value, missing argument)." },
   IO_READ: { severity: "error", exit: 2, summary: "A file could not be read." },
   IO_WRITE: { severity: "error", exit: 2, summary: "An output could not be written; nothing was left half-written." },
+  INPUT_IS_PACKAGE: { severity: "error", exit: 2, summary: "A package (zip) was given where a tenant file is expected." },
   INTERNAL: { severity: "error", exit: 2, summary: "A savpkg bug: please report it with the --verbose output." },
 
   // load: tenant files, overlays, --set
@@ -48,7 +49,7 @@ export const CODES = {
   TENANT_TOO_COMPLEX: { severity: "error", exit: 1, summary: "Too many nodes or aliases (alias bomb guard)." },
   TENANT_EXTENDS_NOT_FOUND: { severity: "error", exit: 1, summary: "The file named by `extends` does not exist." },
   TENANT_EXTENDS_CYCLE: { severity: "error", exit: 1, summary: "`extends` files form a cycle." },
-  TENANT_SET_SYNTAX: { severity: "error", exit: 1, summary: "A --set override is not of the form a.b.c=value." },
+  TENANT_SET_SYNTAX: { severity: "error", exit: 2, summary: "A --set override is not of the form a.b.c=value (a usage error)." },
   TENANT_SET_TYPE: { severity: "error", exit: 1, summary: "A --set value does not fit the schema type at its path." },
   TENANT_ABSTRACT: { severity: "error", exit: 1, summary: "The tenant is a base file (abstract) and cannot be built on its own." },
 
@@ -123,6 +124,7 @@ export const CODES = {
   BUILD_STALE: { severity: "error", exit: 1, summary: "A package on disk differs from what the tenant builds to." },
   BUILD_MISSING: { severity: "error", exit: 1, summary: "A package the tenants build to is not on disk." },
   BUILD_EXTRA: { severity: "error", exit: 1, summary: "A package on disk has no tenant that builds it." },
+  BUILD_REMOVED: { severity: "info", exit: 0, summary: "build --all removed a package it had recorded for a tenant file that is no longer built." },
   BUILD_SOURCE_DATE_EPOCH: { severity: "error", exit: 2, summary: "SOURCE_DATE_EPOCH is not an integer between 1980-01-01 and 2043-12-31 (the zip DOS time range)." },
 
   // simulate

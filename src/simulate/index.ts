@@ -17,6 +17,7 @@ import { extname, isAbsolute, relative, resolve } from "node:path";
 import pc from "picocolors";
 import { compileTenant } from "../build/compile.js";
 import { diag, hasErrors, sortDiagnostics, type Diagnostic } from "../core/diagnostics.js";
+import { missingInput } from "../core/input.js";
 import {
   compareIds,
   ExecutorContext,
@@ -216,9 +217,16 @@ export async function simulate(input: string, options: SimulateOptions): Promise
   }
 
   // Input bytes / existence before starting a server.
-  if (!existsSync(file)) return fatal([diag(kind === "zip" ? "IO_READ" : "TENANT_NOT_FOUND", `${display} does not exist`, { file: display })]);
+  if (!existsSync(file)) return fatal([missingInput(display, kind === "zip" ? "package" : "tenant")]);
   if (options.baseUrlFrom && kind === "zip" && !existsSync(resolve(options.cwd, options.baseUrlFrom))) {
-    return fatal([diag("TENANT_NOT_FOUND", `${report.input.baseUrlFrom} does not exist`, { file: report.input.baseUrlFrom! })]);
+    return fatal([missingInput(report.input.baseUrlFrom!, "tenant")]);
+  }
+  // Validate first, as the user wrote it: the page-size override must never hide (or fix) a bad
+  // value, and an invalid tenant is an input that cannot be used (exit 2), not a failed step.
+  const tenantToCheck = kind === "tenant" ? input : options.baseUrlFrom;
+  if (tenantToCheck !== undefined) {
+    const checked = await compileTenant(tenantToCheck, { cwd: options.cwd, set: options.set ?? [], noPack: true });
+    if (hasErrors(checked.diagnostics)) return fatal(checked.diagnostics.filter((d) => d.severity === "error"));
   }
 
   const creds: Credentials = {
@@ -317,7 +325,8 @@ async function prepare(
     const result = await compileTenant(tenantFile, { cwd: options.cwd, set, secrets, noPack: true });
     report.diagnostics.push(...result.diagnostics.filter((d) => d.severity === "error"));
     if (!result.attributes || !result.tenant || hasErrors(result.diagnostics)) {
-      if (result.diagnostics.some((d) => d.code === "TENANT_NOT_FOUND" || d.code === "IO_READ")) report.fatal = true;
+      // The tenant was validated before the simulator started: what fails here is an input problem too.
+      report.fatal = true;
       return undefined;
     }
     return { tenant: result.tenant, attributes: result.attributes as Record<string, unknown> };
