@@ -62,6 +62,8 @@ export const CODES = {
   TENANT_PATTERN: { severity: "error", exit: 1, summary: "A value does not match the expected pattern." },
   TENANT_RANGE: { severity: "error", exit: 1, summary: "A number, string length or list length is out of range." },
   TENANT_INVALID: { severity: "error", exit: 1, summary: "A value is invalid for the schema (other rule)." },
+  TENANT_UNKNOWN_FIELD: { severity: "error", exit: 1, summary: "An import map names a field CXone's v34 response does not have (with the closest field)." },
+  TENANT_PLACEHOLDER: { severity: "warning", exit: 0, summary: "A value is still the placeholder `savpkg init` wrote; set the tenant's own." },
   TENANT_UNUSED: { severity: "warning", exit: 0, summary: "A value that has no effect (e.g. a default the binding map always overrides)." },
 
   // validate: safety

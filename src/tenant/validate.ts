@@ -7,8 +7,10 @@
  */
 import type { ErrorObject } from "ajv";
 import { checkExpressionText } from "../saviynt/bindings.js";
-import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
-import { pointerToPath } from "../core/json.js";
+import { closest, diag, hasErrors, type Code, type Diagnostic } from "../core/diagnostics.js";
+import { escapePointer, pointerToPath } from "../core/json.js";
+import { AGENT_RESPONSE_FIELDS, GROUP_RESPONSE_FIELDS, TEAM_FIELDS_OUTSIDE_V34_SCHEMA, TEAM_RESPONSE_FIELDS } from "./cxone-fields.js";
+import { INIT_PLACEHOLDERS } from "./init.js";
 import type { Located, LoadResult } from "./load.js";
 import { COMPLETE_TENANT_SCHEMA, isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "../core/schemas.js";
 
@@ -78,7 +80,8 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
 
   const tenant = applyDefaults(structuredClone(value), tenantSchema()) as unknown as TenantConfig;
   tenant.abstract = loaded.abstract;
-  diagnostics.push(...unusedDefaults(tenant, locate));
+  diagnostics.push(...unknownResponseFields(tenant, locate), ...placeholders(tenant, locate), ...unusedDefaults(tenant, locate));
+  if (hasErrors(diagnostics)) return { tenant: undefined, diagnostics };
   return { tenant, diagnostics };
 }
 
@@ -478,6 +481,46 @@ function resolveRef(schema: Record<string, unknown> | undefined): Record<string,
   let node: unknown = tenantSchema();
   for (const part of ref.replace(/^#\//, "").split("/")) node = (node as Record<string, unknown>)[part];
   return { ...(node as Record<string, unknown>), ...schema, $ref: undefined };
+}
+
+/**
+ * The import maps read CXone response fields: a name the v34 response does not have imports
+ * nothing and no one notices, so it is refused with the closest field (`firstname` → `firstName`).
+ * Only the first segment of a path is checked (`custom1`, `addresses[0].city` → `addresses`).
+ */
+function unknownResponseFields(tenant: TenantConfig, locate: Locate): Diagnostic[] {
+  const maps: [string, Record<string, string> | undefined, readonly string[], string][] = [
+    ["/import/accountAttributes", tenant.import.accountAttributes, AGENT_RESPONSE_FIELDS, "agent (GET /agents)"],
+    ["/import/entitlementTypes/Teams/attributes", tenant.import.entitlementTypes.Teams?.attributes, [...TEAM_RESPONSE_FIELDS, ...TEAM_FIELDS_OUTSIDE_V34_SCHEMA], "team (GET /teams)"],
+    ["/import/entitlementTypes/Groups/attributes", tenant.import.entitlementTypes.Groups?.attributes, GROUP_RESPONSE_FIELDS, "group (GET /groups)"],
+  ];
+  const out: Diagnostic[] = [];
+  for (const [base, map, fields, what] of maps) {
+    for (const [target, source] of Object.entries(map ?? {})) {
+      const head = source.split(/[.[]/, 1)[0]!;
+      if (fields.includes(head)) continue;
+      const hint = closest(head, fields);
+      const pointer = `${base}/${escapePointer(target)}`;
+      out.push(
+        diag("TENANT_UNKNOWN_FIELD", `"${head}" is not a field of CXone's v34 ${what} response${hint ? ` — did you mean "${hint}"?` : ""}`, {
+          ...locate(pointer),
+          path: pointerToPath(pointer),
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** Values still equal to what `savpkg init` writes (tenant/init.ts INIT_PLACEHOLDERS) are probably unchanged. */
+function placeholders(tenant: TenantConfig, locate: Locate): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [path, placeholder] of Object.entries(INIT_PLACEHOLDERS)) {
+    const pointer = "/" + path.split(".").join("/");
+    if (valueAt(tenant, pointer) !== placeholder) continue;
+    out.push(diag("TENANT_PLACEHOLDER", `${path} is still init's placeholder ${JSON.stringify(placeholder)}; set this tenant's own value`, { ...locate(pointer), path }));
+  }
+  return out;
 }
 
 /** A default for a field the binding map always sets never reaches CXone: say so (render.ts: the map wins). */
