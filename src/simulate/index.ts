@@ -18,6 +18,7 @@ import pc from "picocolors";
 import { compileTenant } from "../build/compile.js";
 import { diag, exitCodeFor, hasErrors, sortDiagnostics, type Diagnostic } from "../core/diagnostics.js";
 import { missingInput } from "../core/input.js";
+import type { TenantConfig } from "../tenant/validate.js";
 import {
   compareIds,
   ExecutorContext,
@@ -253,12 +254,14 @@ export async function simulate(input: string, options: SimulateOptions): Promise
   if (options.baseUrlFrom && kind === "zip" && !existsSync(resolve(options.cwd, options.baseUrlFrom))) {
     return fatal([missingInput(report.input.baseUrlFrom!, "tenant")]);
   }
+  let ownIdsMissing: string[] = [];
   // Validate first, as the user wrote it: the page-size override must never hide (or fix) a bad
   // value, and an invalid tenant is an input that cannot be used (exit 2), not a failed step.
   const tenantToCheck = kind === "tenant" ? input : options.baseUrlFrom;
   if (tenantToCheck !== undefined) {
     const checked = await compileTenant(tenantToCheck, { cwd: options.cwd, set: options.set ?? [], noPack: true });
     if (hasErrors(checked.diagnostics)) return fatal(checked.diagnostics.filter((d) => d.severity === "error"));
+    if (checked.tenant) ownIdsMissing = missingOwnIds(checked.tenant, seed);
   }
 
   const creds: Credentials = {
@@ -293,7 +296,26 @@ export async function simulate(input: string, options: SimulateOptions): Promise
   } finally {
     await sim.stop();
   }
+  // The tenant's own teams are not in the simulated business unit: say how to bring them.
+  if (ownIdsMissing.length > 0 && report.steps.some((s) => !s.ok && s.reasons.some((r) => r.includes("does not exist")))) {
+    report.notes.push(
+      `CXone answered "does not exist" and ${ownIdsMissing.join(", ")} ${ownIdsMissing.length === 1 ? "is" : "are"} not in ${report.input.seed}: ` +
+        "simulate against your own business unit with --seed FILE (its teams, profiles and agents; format in docs/simulator-inputs.md)",
+    );
+  }
   return finish(report);
+}
+
+/** The team and profile ids a tenant sends on its own (defaults, transfer team) that the seed does not have. */
+function missingOwnIds(tenant: TenantConfig, seed: SimSeed): string[] {
+  const teams = new Set(seed.teams.map((t) => t.teamId));
+  const profiles = new Set(seed.securityProfiles.map((p) => p.securityProfileId));
+  const out: string[] = [];
+  const { defaults, removeAccess } = tenant.provisioning;
+  if (!teams.has(defaults.teamId)) out.push(`team ${defaults.teamId} (provisioning.defaults.teamId)`);
+  if (!teams.has(removeAccess.transferTeamId)) out.push(`team ${removeAccess.transferTeamId} (provisioning.removeAccess.transferTeamId)`);
+  if (!profiles.has(defaults.profileId)) out.push(`profile ${defaults.profileId} (provisioning.defaults.profileId)`);
+  return out;
 }
 
 function finish(report: SimulationReport): SimulationReport {
