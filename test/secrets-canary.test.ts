@@ -123,7 +123,7 @@ const COMMANDS: CommandCase[] = [
   { command: "validate", argv: ["validate", "tenants/acme-base.yaml"], exitCode: 1 },
   // A secret typed on the command line by mistake is refused without being echoed.
   { command: "validate", argv: ["validate", "tenants/acme-dev.yaml", "--set", `cxone.auth.clientSecret=${CANARIES.CXONE_CLIENT_SECRET}`], exitCode: 1 },
-  { command: "validate", argv: ["validate", "tenants/acme-dev.yaml", "--set", `cxone.auth.clientSecret:${CANARIES.CXONE_CLIENT_SECRET}`], exitCode: 1 },
+  { command: "validate", argv: ["validate", "tenants/acme-dev.yaml", "--set", `cxone.auth.clientSecret:${CANARIES.CXONE_CLIENT_SECRET}`], exitCode: 2 },
   { command: "render", argv: ["render", "tenants/acme-prod.yaml"] },
   { command: "render", argv: ["render", "tenants/acme-refresh.yaml", "--format", "json"] },
   ...RENDERED_ATTRIBUTES.map((attr): CommandCase => ({ command: "render", argv: ["render", "tenants/acme-dev.yaml", "--attr", attr] })),

@@ -38,6 +38,7 @@ export const CODES = {
   USAGE: { severity: "error", exit: 2, summary: "The command line is not usable (bad flag value, missing argument)." },
   IO_READ: { severity: "error", exit: 2, summary: "A file could not be read." },
   IO_WRITE: { severity: "error", exit: 2, summary: "An output could not be written; nothing was left half-written." },
+  INPUT_IS_PACKAGE: { severity: "error", exit: 2, summary: "A package (zip) was given where a tenant file is expected." },
   INTERNAL: { severity: "error", exit: 2, summary: "A savpkg bug: please report it with the --verbose output." },
 
   // load: tenant files, overlays, --set
@@ -48,7 +49,7 @@ export const CODES = {
   TENANT_TOO_COMPLEX: { severity: "error", exit: 1, summary: "Too many nodes or aliases (alias bomb guard)." },
   TENANT_EXTENDS_NOT_FOUND: { severity: "error", exit: 1, summary: "The file named by `extends` does not exist." },
   TENANT_EXTENDS_CYCLE: { severity: "error", exit: 1, summary: "`extends` files form a cycle." },
-  TENANT_SET_SYNTAX: { severity: "error", exit: 1, summary: "A --set override is not of the form a.b.c=value." },
+  TENANT_SET_SYNTAX: { severity: "error", exit: 2, summary: "A --set override is not of the form a.b.c=value (a usage error)." },
   TENANT_SET_TYPE: { severity: "error", exit: 1, summary: "A --set value does not fit the schema type at its path." },
   TENANT_ABSTRACT: { severity: "error", exit: 1, summary: "The tenant is a base file (abstract) and cannot be built on its own." },
 
@@ -61,6 +62,8 @@ export const CODES = {
   TENANT_PATTERN: { severity: "error", exit: 1, summary: "A value does not match the expected pattern." },
   TENANT_RANGE: { severity: "error", exit: 1, summary: "A number, string length or list length is out of range." },
   TENANT_INVALID: { severity: "error", exit: 1, summary: "A value is invalid for the schema (other rule)." },
+  TENANT_UNKNOWN_FIELD: { severity: "error", exit: 1, summary: "An import map names a field CXone's v34 response does not have (with the closest field)." },
+  TENANT_PLACEHOLDER: { severity: "warning", exit: 0, summary: "A value is still the placeholder `savpkg init` wrote; set the tenant's own." },
   TENANT_UNUSED: { severity: "warning", exit: 0, summary: "A value that has no effect (e.g. a default the binding map always overrides)." },
 
   // validate: safety
@@ -80,7 +83,7 @@ export const CODES = {
   RENDER_FAILED: { severity: "error", exit: 1, summary: "A template did not render (template bug or missing value)." },
   RENDER_NOT_JSON: { severity: "error", exit: 1, summary: "A rendered document is not valid JSON (template bug)." },
 
-  // check: lint rules on attribute documents (reference/saviynt-rest.md section 6)
+  // check: lint rules on attribute documents (docs/saviynt-rest-format.md#lint-rules)
   PKG_JSON_INVALID: { severity: "error", exit: 1, summary: "An attribute value is not valid JSON." },
   PKG_SCHEMA: { severity: "error", exit: 1, summary: "An attribute document does not match its Saviynt schema (schemas/saviynt/)." },
   PKG_PAGINATION_PLACEMENT: { severity: "error", exit: 1, summary: "Pagination outside `call.<n>.pagination`, or page/offset keys misplaced." },
@@ -110,7 +113,7 @@ export const CODES = {
   PKG_NON_ASCII: { severity: "warning", exit: 0, summary: "A package file is not pure ASCII." },
   PKG_UNREADABLE: { severity: "error", exit: 2, summary: "The input cannot be read as a connection package (the diagnostics before it say why)." },
 
-  // read: hostile or broken zips (reference/engineering.md C4)
+  // read: hostile or broken zips (docs/engineering-notes.md#zip-reading)
   ZIP_CORRUPT: { severity: "error", exit: 2, summary: "Not a zip, or a truncated/corrupt one." },
   ZIP_UNSAFE_PATH: { severity: "error", exit: 2, summary: "An entry name escapes the archive (.., absolute, drive, backslash, control characters)." },
   ZIP_DUPLICATE: { severity: "error", exit: 2, summary: "Two entries have the same name (also after case/NFC folding)." },
@@ -125,6 +128,7 @@ export const CODES = {
   BUILD_STALE: { severity: "error", exit: 1, summary: "A package on disk differs from what the tenant builds to." },
   BUILD_MISSING: { severity: "error", exit: 1, summary: "A package the tenants build to is not on disk." },
   BUILD_EXTRA: { severity: "error", exit: 1, summary: "A package on disk has no tenant that builds it." },
+  BUILD_REMOVED: { severity: "info", exit: 0, summary: "build --all removed a package it had recorded for a tenant file that is no longer built." },
   BUILD_SOURCE_DATE_EPOCH: { severity: "error", exit: 2, summary: "SOURCE_DATE_EPOCH is not an integer between 1980-01-01 and 2043-12-31 (the zip DOS time range)." },
 
   // simulate

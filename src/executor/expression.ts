@@ -1,6 +1,6 @@
 /**
  * The executor's `${…}` evaluator: an interpreter of the syntax tree of src/saviynt/expression/
- * over parsed JSON values, with Groovy semantics (reference/saviynt-rest.md §4.6, §4.7, §3.7). It
+ * over parsed JSON values, with Groovy semantics (docs/saviynt-rest-format.md#bindings, #expressions, #pagination). It
  * never evaluates JavaScript or Groovy; the parser refuses every construct outside the language,
  * and a value the interpreter has no faithful answer for is `unsupported` instead of guessed.
  *
@@ -362,7 +362,7 @@ export function unsupportedIn(text: string): TemplateProblem[] {
 
 // ---------------------------------------------------------------------------------------------
 // Plain paths (listField, colsToPropsMap sources, acctIdPath, accountIdPath, errorPath):
-// dotted keys with `[n]` indices; `~dot#` is a literal dot inside a key (reference/saviynt-rest.md §3.5).
+// dotted keys with `[n]` indices; `~dot#` is a literal dot inside a key (docs/saviynt-rest-format.md#cols-to-props-map).
 
 export type PathResult = { found: true; value: Json } | { found: false; at: string };
 

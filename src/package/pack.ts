@@ -1,9 +1,9 @@
 /**
  * Stage 5 — pack: rendered attributes → the T2P zip, in memory. Native layout
- * (reference/saviynt-rest.md §5): two root entries with one stamp, 24 attributes in exporter
+ * (docs/saviynt-rest-format.md#t2p): two root entries with one stamp, 24 attributes in exporter
  * order, ConnectionJSON "" (or a pass-through ciphertext), CRLF inner documents, ASCII only.
  *
- * Reproducible (engineering.md B5, C1): entries appended from buffers in a fixed order with a
+ * Reproducible (docs/engineering-notes.md#zip-writing, #reproducible-zips): entries appended from buffers in a fixed order with a
  * fixed mode and the package time as DOS time; the GUID is a name-based UUID of the content.
  * Entries are STORED, not deflated: deflate bytes depend on the zlib build, and a package must be
  * byte-identical on every machine that runs the same savpkg version (see README "Reproducible").
@@ -31,7 +31,7 @@ export interface PackSource {
 /** The rendered documents, one per attribute savpkg renders. */
 export type PackAttributes = Record<RenderedAttributeName, unknown>;
 
-/** Used when neither the tenant nor SOURCE_DATE_EPOCH gives a time (npm's choice, engineering.md C1.2). */
+/** Used when neither the tenant nor SOURCE_DATE_EPOCH gives a time (npm's choice, docs/engineering-notes.md#package-time). */
 export const DEFAULT_PACKAGE_TIME = new Date("1985-10-26T08:15:00Z");
 /** Namespace of savpkg's name-based (v5) package GUIDs. */
 const GUID_NAMESPACE = "5b0c6f0e-3d1a-5e8f-9a57-2a6f1c0d7e41";
@@ -69,7 +69,7 @@ export function planPackage(tenant: PackSource, attributes: PackAttributes, opti
   const stored = new Map<string, string>();
   for (const name of REST_ATTRIBUTES) stored.set(name, "");
   for (const [name, value] of Object.entries(attributes)) {
-    // ConnectionJSON carries credentials: never plaintext inside a package (§5.6, §5.7).
+    // ConnectionJSON carries credentials: never plaintext inside a package (docs/saviynt-rest-format.md#encryption, #import-behaviour).
     if (name !== "ConnectionJSON") stored.set(name, serializeAttributeValue(value));
   }
   stored.set("ConnectionJSON", tenant.package.connectionJsonCiphertext ?? "");
