@@ -40,3 +40,10 @@ export function pointerToPath(pointer: string): string {
     .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
     .join("");
 }
+
+/** JSON text with object keys sorted at every level: equal for equal documents whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;
+  return JSON.stringify(sort(value)) ?? "null";
+}

@@ -19,6 +19,7 @@
  */
 
 import { findExpressions as findSpans, type ExpressionSpan as Span } from "../saviynt/bindings.js";
+import { canonicalJson } from "../core/json.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 
@@ -316,13 +317,7 @@ export function groovyEquals(a: Json, b: Json): boolean {
   if (a === null || b === null) return a === b;
   if (typeof a !== typeof b) return false;
   if (typeof a !== "object") return a === b;
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b as Json));
-}
-
-function canonical(v: Json): Json {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (isMap(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k]!)]));
-  return v;
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** How Groovy turns a value into text inside a GString; collections have no portable text form. */
