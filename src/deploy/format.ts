@@ -22,7 +22,8 @@ function heading(t: TenantPlan): string {
 }
 
 export function formatPlanText(tenants: readonly TenantPlan[], opts: { color?: boolean } = {}): string {
-  const blocks = tenants.map((t) => `== ${terminalSafe(heading(t))}\n${t.diff && t.action !== "none" ? formatDiffText(t.diff, opts) : t.diff ? notesOnly(t) : ""}`);
+  // A tenant that could not be planned has its diagnostics (each naming the tenant) instead.
+  const blocks = tenants.filter((t) => t.action !== null).map((t) => `== ${terminalSafe(heading(t))}\n${t.diff && t.action !== "none" ? formatDiffText(t.diff, opts) : t.diff ? notesOnly(t) : ""}`);
   return blocks.join("\n");
 }
 

@@ -330,6 +330,9 @@ export async function pullConnection(target: PullTarget, options: EicRunOptions)
   if (!read.ok) return { diagnostics: [...diagnostics, ...read.diagnostics] };
   if (!read.value) return { diagnostics: [...diagnostics, diag("EIC_NOT_FOUND", `connection ${JSON.stringify(name)} does not exist in ${connected.client.origin}`)] };
   const time = options.sourceDateEpoch !== undefined ? new Date(options.sourceDateEpoch * 1000) : undefined;
-  const zip = await livePackageZip(read.value, { system: new URL(connected.client.origin).host, ...(time ? { time } : {}) });
+  // Pulled through a tenant, the package carries the tenant's own ObjectSummary facts, so that
+  // `diff live.zip tenant.yaml` shows only what differs in the connection.
+  const facts = compiled?.tenant ? { system: compiled.tenant.package.system, exportedBy: compiled.tenant.package.exportedBy } : { system: new URL(connected.client.origin).host };
+  const zip = await livePackageZip(read.value, { ...facts, ...(time ? { time } : {}) });
   return { zip, connection: name, diagnostics };
 }
