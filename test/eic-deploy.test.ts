@@ -153,14 +153,17 @@ describe("tokens and credentials", () => {
 
   test("a wrong password exits 2 with one line naming the status and the user, never the password", async () => {
     const wrong = "not-the-password-4711";
-    const run = await cli(["plan", DEV], { env: { ...env, SAVIYNT_PASSWORD: wrong } });
-    expect(run.code).toBe(2);
-    expect(run.stdout).toBe("");
-    const lines = run.stderr.trim().split("\n");
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/EIC_AUTH_FAILED .*as "admin" refused: HTTP 401/);
-    expect(run.stderr).not.toContain(wrong);
-    expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    for (const status of [401, 403] as const) {
+      fake.setKnobs({ authFailureStatus: status });
+      const run = await cli(["plan", DEV], { env: { ...env, SAVIYNT_PASSWORD: wrong } });
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe("");
+      const lines = run.stderr.trim().split("\n");
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`EIC_AUTH_FAILED .*as "admin" refused: HTTP ${status}`));
+      expect(run.stderr).not.toContain(wrong);
+      expect(run.stderr).not.toMatch(/\bat .*\.ts:\d+/);
+    }
   });
 
   test("plain http to a remote host is refused before any connection, exit 2", async () => {
@@ -278,5 +281,50 @@ describe("pull", () => {
     expect(run.stderr).toMatch(/EIC_NOT_FOUND .*"InContact_NOPE" does not exist/);
     writeFileSync(join(dir, "marker"), "");
     expect(() => readFileSync(join(dir, "x.zip"))).toThrow();
+  });
+});
+
+describe("the fake's open questions are knobs: deploy, then plan shows no drift under each answer", () => {
+  const answers: [string, Parameters<FakeEic["setKnobs"]>[0]][] = [
+    ["upper-case attribute keys", { attributeKeyCase: "upper" }],
+    ["JSON stored verbatim", { reserialize: "verbatim" }],
+    ["ConnectionJSON omitted on read", { connectionJsonOnRead: "omitted" }],
+    ["ConnectionJSON empty on read", { connectionJsonOnRead: "empty" }],
+    ["ConnectionJSON in clear on read", { connectionJsonOnRead: "plaintext" }],
+    ["EIC 24.10 (no entitlement JSONs)", { version: "24.10" }],
+    ["EIC 25.C (AppType)", { version: "25.C" }],
+    ["update replaces", { updateMode: "replace" }],
+    ["not found as 200 + errorcode", { notFound: { status: 200, body: { errorcode: 1, msg: "Connection not found" } } }],
+  ];
+  test.each(answers)("%s", async (_name, knobs) => {
+    fake.setKnobs(knobs);
+    const plan = await cli(["plan", DEV]);
+    expect(plan.code, plan.stderr).toBe(1);
+    expect(plan.stdout).toMatch(/: create \(/);
+    const run = await cli(["deploy", DEV, "--yes"]);
+    expect(run.code, run.stderr).toBe(0);
+    const again = await cli(["plan", DEV]);
+    expect(again.code, again.stdout + again.stderr).toBe(0);
+  });
+
+  test("a refresh token answered empty or rotated keeps the run going", async () => {
+    for (const refreshTokenMode of ["empty", "rotate"] as const) {
+      fake.setKnobs({ refreshTokenMode, expireTokensAfterCalls: 1 });
+      fake.clearRequests();
+      const run = await cli(["plan", DEV, PROD]);
+      expect(run.code, run.stderr).toBe(1);
+      expect(calls("access_token").map((r) => r.status)).toEqual([200]);
+      expect(calls("login")).toHaveLength(1);
+    }
+  });
+
+  test("pull leaves a ConnectionJSON answered in clear out of the package, with a warning", async () => {
+    fake.setKnobs({ connectionJsonOnRead: "plaintext" });
+    expect((await cli(["deploy", DEV, "--yes"])).code).toBe(0);
+    const run = await cli(["pull", DEV, "--out", "live.zip"]);
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.stderr).toMatch(/warning EIC_PLAINTEXT_SECRET/);
+    const text = readFileSync(join(dir, "live.zip")).toString("latin1");
+    for (const secret of [CXONE.CXONE_ACCESS_KEY_ID, CXONE.CXONE_ACCESS_KEY_SECRET]) expect(text).not.toContain(secret);
   });
 });

@@ -142,6 +142,7 @@ export const CODES = {
   EIC_API_ERROR: { severity: "error", exit: 2, summary: "EIC answered with a non-zero errorCode/errorcode (its msg is shown)." },
   EIC_WRITE_UNKNOWN: { severity: "error", exit: 2, summary: "A write was sent but its outcome is unknown (timeout, 5xx); not retried; run plan to see the live state." },
   EIC_NOT_FOUND: { severity: "error", exit: 1, summary: "The connection does not exist in EIC." },
+  EIC_PLAINTEXT_SECRET: { severity: "warning", exit: 0, summary: "EIC returned ConnectionJSON in clear; pull left it out of the package (secrets never reach packages)." },
   EIC_TARGET_TEST_FAILED: { severity: "warning", exit: 0, summary: "EIC saved the connection but its own test of the target system answered \"Connection Failed\"." },
 
   // deploy: plan files, confirmation, verify-after-write

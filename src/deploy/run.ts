@@ -10,7 +10,7 @@ import { resolve } from "node:path";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { compileTenant, locateInTenant, renderWithSecrets, secretBaseDir, type CompileResult } from "../build/compile.js";
 import { diffPackages, type DiffResult } from "../package/diff.js";
-import { readPackage } from "../package/read.js";
+import { looksLikeCiphertext, readPackage } from "../package/read.js";
 import type { PackageModel } from "../package/model.js";
 import { REST_ATTRIBUTES } from "../saviynt/t2p.js";
 import { DEFAULT_EIC_CREDENTIALS, resolveSecretRef } from "../tenant/secrets.js";
@@ -329,10 +329,17 @@ export async function pullConnection(target: PullTarget, options: EicRunOptions)
   const read = await connected.client.getConnectionDetails(name);
   if (!read.ok) return { diagnostics: [...diagnostics, ...read.diagnostics] };
   if (!read.value) return { diagnostics: [...diagnostics, diag("EIC_NOT_FOUND", `connection ${JSON.stringify(name)} does not exist in ${connected.client.origin}`)] };
+  let live = read.value;
+  const connectionJson = liveAttributes(live).managed.get("ConnectionJSON") ?? "";
+  if (connectionJson !== "" && !looksLikeCiphertext(connectionJson)) {
+    // A tenant that answers ConnectionJSON in clear (open question 3): its secrets stay out of the package.
+    live = { ...live, attributes: Object.fromEntries(Object.entries(live.attributes).map(([k, v]) => [k, k.toLowerCase() === "connectionjson" ? "" : v])) };
+    diagnostics.push(diag("EIC_PLAINTEXT_SECRET", `${connected.client.origin} returned ConnectionJSON of ${JSON.stringify(name)} in clear; it was left out of the package`));
+  }
   const time = options.sourceDateEpoch !== undefined ? new Date(options.sourceDateEpoch * 1000) : undefined;
   // Pulled through a tenant, the package carries the tenant's own ObjectSummary facts, so that
   // `diff live.zip tenant.yaml` shows only what differs in the connection.
   const facts = compiled?.tenant ? { system: compiled.tenant.package.system, exportedBy: compiled.tenant.package.exportedBy } : { system: new URL(connected.client.origin).host };
-  const zip = await livePackageZip(read.value, { ...facts, ...(time ? { time } : {}) });
+  const zip = await livePackageZip(live, { ...facts, ...(time ? { time } : {}) });
   return { zip, connection: name, diagnostics };
 }
