@@ -21,6 +21,7 @@ import {
   TOKEN_FIELDS,
   WRITE_FIELDS,
   type ConnectionListItem,
+  type FieldType,
   type LiveConnection,
   type WriteOutcome,
 } from "./contract.js";
@@ -107,14 +108,9 @@ export class EicClient {
   async getConnections(filter: { connectionname?: string; connectiontype?: string; max?: number; offset?: number } = {}): Promise<Outcome<{ items: ConnectionListItem[]; totalCount: number | null }>> {
     const endpoint = "getConnections";
     const fields = Object.fromEntries(Object.entries(filter).map(([k, v]) => [k, String(v)]));
-    const sent = await this.call(endpoint, "read", fields);
-    if (!sent.ok) return sent;
-    const { status, body } = sent.value;
-    if (status !== 200) return fail(unexpectedStatus(endpoint, status));
-    const problem = checkFields(endpoint, body, LIST_FIELDS);
-    if (problem) return fail(problem);
-    const b = body as { errorCode: string; msg: string; ConnectionList: unknown[]; totalCount?: unknown };
-    if (b.errorCode !== "0") return fail(diag("EIC_API_ERROR", `${endpoint}: errorCode ${b.errorCode}: ${b.msg}`));
+    const answered = await this.succeeded<{ ConnectionList: unknown[]; totalCount?: unknown }>(endpoint, "read", fields, LIST_FIELDS, "");
+    if (!answered.ok) return answered;
+    const b = answered.value;
     const items: ConnectionListItem[] = [];
     for (const [i, item] of b.ConnectionList.entries()) {
       const bad = checkFields(endpoint, item, LIST_ITEM_FIELDS, `ConnectionList[${i}]`);
@@ -136,20 +132,28 @@ export class EicClient {
    */
   async testConnection(fields: Readonly<Record<string, string>>): Promise<Outcome<WriteOutcome>> {
     const endpoint = "testConnection";
-    const sent = await this.call(endpoint, "write", fields);
-    if (!sent.ok) return sent;
-    const { status, body } = sent.value;
-    if (status !== 200) return fail(unexpectedStatus(endpoint, status));
-    const problem = checkFields(endpoint, body, WRITE_FIELDS);
-    if (problem) return fail(problem);
-    const b = body as { errorCode: string; msg: string; connectionKey?: unknown };
-    if (b.errorCode !== "0") return fail(diag("EIC_API_ERROR", `${endpoint} ${JSON.stringify(fields.connectionName ?? "")}: errorCode ${b.errorCode}: ${b.msg}`));
-    const keyProblem = checkFields(endpoint, body, { connectionKey: "integer" });
+    const answered = await this.succeeded<{ connectionKey?: unknown }>(endpoint, "write", fields, WRITE_FIELDS, ` ${JSON.stringify(fields.connectionName ?? "")}`);
+    if (!answered.ok) return answered;
+    const b = answered.value;
+    const keyProblem = checkFields(endpoint, b, { connectionKey: "integer" });
     if (keyProblem) return fail(keyProblem);
     return { ok: true, value: { connectionKey: b.connectionKey as number, msg: b.msg, targetTestFailed: /connection\s+failed/i.test(b.msg) } };
   }
 
   // ----------------------------------------------------------------------------------------------
+
+  /** A call whose answer is 200 with `errorCode: "0"` on success (getConnections, testConnection, §7). */
+  private async succeeded<T>(endpoint: string, mode: Mode, fields: Readonly<Record<string, string>>, spec: Record<string, FieldType>, subject: string): Promise<Outcome<T & { errorCode: string; msg: string }>> {
+    const sent = await this.call(endpoint, mode, fields);
+    if (!sent.ok) return sent;
+    const { status, body } = sent.value;
+    if (status !== 200) return fail(unexpectedStatus(endpoint, status));
+    const problem = checkFields(endpoint, body, spec);
+    if (problem) return fail(problem);
+    const b = body as T & { errorCode: string; msg: string };
+    if (b.errorCode !== "0") return fail(diag("EIC_API_ERROR", `${endpoint}${subject}: errorCode ${b.errorCode}: ${b.msg}`));
+    return { ok: true, value: b };
+  }
 
   /** A v5 call with the bearer token; 401 → refresh (or re-login) and again, at most twice. */
   private async call(endpoint: string, mode: Mode, fields: Readonly<Record<string, string>>): Promise<Outcome<{ status: number; body: unknown }>> {
