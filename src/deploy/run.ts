@@ -105,7 +105,7 @@ function connect(compiled: CompileResult | undefined, options: EicRunOptions, se
   const raw = options.eic ?? tenantUrl;
   if (raw === undefined) {
     const where = compiled ? { file: compiled.file } : {};
-    return { diagnostics: [diag("EIC_URL_MISSING", compiled ? `${compiled.file}: no eic.url in the tenant file and no --eic URL` : "pull --connection needs --eic URL", where)] };
+    return { diagnostics: [diag("EIC_URL_MISSING", compiled ? "no eic.url in the tenant file and no --eic URL" : "pull --connection needs --eic URL", where)] };
   }
   const where = options.eic !== undefined || !compiled ? { path: "--eic" } : { ...locateInTenant(compiled, "/eic/url"), path: "eic.url" };
   const url = checkEicUrl(raw, where);
@@ -147,7 +147,7 @@ async function planOne(file: string, options: EicRunOptions, sessions: EicSessio
 
   const read = await client.getConnectionDetails(compiled.tenant.connection.name);
   if (!read.ok) {
-    plan.diagnostics.push(...read.diagnostics.map((d) => ({ ...d, message: `${file}: ${d.message}` })));
+    plan.diagnostics.push(...read.diagnostics.map((d) => inTenant(d, file)));
     return { plan };
   }
   const live = read.value;
@@ -178,6 +178,11 @@ async function planOne(file: string, options: EicRunOptions, sessions: EicSessio
     desired: desiredHashes(compiled.tenant, compiled.attributes),
   };
   return { plan, prepared: { compiled, client, live, desired: desiredRead.model } };
+}
+
+/** A problem of the EIC side, attributed to the tenant it happened for (unless it has a place already). */
+function inTenant(d: Diagnostic, file: string): Diagnostic {
+  return d.file !== undefined ? d : { ...d, file };
 }
 
 function emptyConnection(name: string): LiveConnection {
@@ -251,7 +256,7 @@ export async function deployTenants(files: readonly string[], options: DeployOpt
   if (ready.length > 0 && options.confirm && !(await options.confirm(ready))) {
     for (const t of ready) {
       t.result = "declined";
-      t.diagnostics.push(diag("DEPLOY_DECLINED", `${t.tenant}: not deployed (declined)`));
+      t.diagnostics.push(diag("DEPLOY_DECLINED", "not deployed (declined at the prompt)", { file: t.tenant }));
     }
     prepared.clear();
   }
@@ -279,7 +284,7 @@ export function writeFields(compiled: CompileResult, attributes: Readonly<Record
 
 async function writeAndVerify(t: TenantDeploy, p: Prepared, options: DeployOptions): Promise<void> {
   const failWith = (diagnostics: readonly Diagnostic[]) => {
-    t.diagnostics.push(...diagnostics.map((d) => ({ ...d, message: d.message.startsWith(t.tenant) ? d.message : `${t.tenant}: ${d.message}` })));
+    t.diagnostics.push(...diagnostics.map((d) => inTenant(d, t.tenant)));
     t.result = "failed";
   };
   // Secrets are resolved only now, for the one request that carries them.
@@ -289,7 +294,7 @@ async function writeAndVerify(t: TenantDeploy, p: Prepared, options: DeployOptio
   if (!written.ok) return failWith(written.diagnostics);
   t.connectionKey = written.value.connectionKey;
   if (written.value.targetTestFailed) {
-    t.diagnostics.push(diag("EIC_TARGET_TEST_FAILED", `${t.tenant}: EIC saved ${t.connection} but its test of the target answered "${written.value.msg}"; check the CXone credentials`));
+    t.diagnostics.push(diag("EIC_TARGET_TEST_FAILED", `EIC saved ${t.connection} but its test of the target answered "${written.value.msg}"; check the CXone credentials`, { file: t.tenant }));
   }
   const back = await p.client.getConnectionDetails(p.compiled.tenant!.connection.name);
   if (!back.ok) return failWith(back.diagnostics);
