@@ -123,3 +123,60 @@ describe("connections", () => {
     expect((await v5("getConnections", { max: "x" })).body.errorCode).toBe("1");
   });
 });
+
+describe("transport", () => {
+  /** transportPackageStatus is a GET with a JSON body, which fetch refuses to send: node:http does. */
+  async function getWithBody(path: string, body: unknown): Promise<{ status: number; body: Record<string, any> }> {
+    const { request } = await import("node:http");
+    const bearer = await token();
+    const text = JSON.stringify(body);
+    return new Promise((resolve, reject) => {
+      const headers = { authorization: `Bearer ${bearer}`, "content-type": "application/json", "content-length": String(Buffer.byteLength(text)) };
+      const req = request(fake.url + path, { method: "GET", headers }, (res) => {
+        let answer = "";
+        res.on("data", (c: Buffer) => (answer += c.toString("utf8")));
+        res.on("end", () => resolve({ status: res.statusCode!, body: answer ? JSON.parse(answer) : {} }));
+      });
+      req.on("error", reject);
+      req.end(text);
+    });
+  }
+
+  test("export snapshots the named connections, import applies them when its job completes, status reports both", async () => {
+    await v5("testConnection", { connectiontype: "REST", connectionName: "A", CreateAccountJSON: '{"call":[1]}' });
+    const refused = await v5("exportTransportPackage", JSON.stringify({ exportonline: "false", objectstoexport: { connection: ["A"] } }));
+    expect(refused).toMatchObject({ status: 412, body: { errorcode: 1, msg: "Invalid request Payload" } });
+    expect((await v5("exportTransportPackage", JSON.stringify({ exportonline: "false", exportpath: "/x", objectstoexport: {} }))).status).toBe(412);
+
+    const exported = await v5("exportTransportPackage", JSON.stringify({ exportonline: "false", exportpath: "/saviynt_shared/export", objectstoexport: { connection: ["A"] } }));
+    expect(exported.body).toMatchObject({ errorcode: 0, msg: "success" });
+    const fileName = exported.body.fileName as string;
+    expect(fileName).toMatch(/^transport_admin_\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d\(UTC\)\.zip$/);
+    expect((await post("/ECM/api/v5/transportPackageStatus", { headers: { authorization: `Bearer ${await token()}`, "content-type": "application/json" }, body: "{}" })).status).toBe(405);
+    expect((await getWithBody("/ECM/api/v5/transportPackageStatus", { operation: "export", filename: fileName })).body).toEqual({
+      errorCode: 0,
+      msg: "Success",
+      msgDescription: "The environment package was successfully exported.",
+    });
+
+    // Edited after the export: the import brings back the exported state.
+    fake.editConnection("A", { CreateAccountJSON: '{"call":[2]}' });
+    expect((await v5("importTransportPackage", JSON.stringify({ packagetoimport: "/elsewhere/" + fileName }))).status).toBe(412);
+    const imported = await v5("importTransportPackage", JSON.stringify({ packagetoimport: `/saviynt_shared/export/${fileName}` }));
+    expect(imported.body).toMatchObject({ errorcode: 0, msg: "success" });
+    expect(typeof imported.body.requestId).toBe("string");
+    expect((await getWithBody("/ECM/api/v5/transportPackageStatus", { operation: "import", filename: fileName })).body).toEqual({
+      errorCode: 1,
+      msg: "Invalid request Payload",
+      msgDescription: "Requestid cannot be blank",
+    });
+    fake.setKnobs({ transportOutcome: "in-progress" });
+    const pending = await getWithBody("/ECM/api/v5/transportPackageStatus", { operation: "import", filename: fileName, requestid: imported.body.requestId });
+    expect(pending.body.msg).toBe("In Progress");
+    expect(fake.storedAttribute("A", "CreateAccountJSON")).toBe('{"call":[2]}');
+    fake.setKnobs({ transportOutcome: "success" });
+    const done = await getWithBody("/ECM/api/v5/transportPackageStatus", { operation: "import", filename: fileName, requestid: imported.body.requestId });
+    expect(done.body.msgDescription).toBe("The environment package was successfully imported.");
+    expect(fake.storedAttribute("A", "CreateAccountJSON")).toBe('{"call":[1]}');
+  });
+});

@@ -54,6 +54,8 @@ export interface FakeEicKnobs {
   offsetBase: 0 | 1;
   /** The target-system test inside testConnection: "failed" answers "Connection Failed" (still saved). */
   targetTest: "success" | "failed";
+  /** What transportPackageStatus reports for a job not yet done (open question 12); "success" completes it. */
+  transportOutcome: "success" | "in-progress" | "failed";
   /** Added to every response (slow server). */
   latencyMs: number;
   /** After this many authorised v5 calls, every access token expires once (a token expiring mid-run). */
@@ -80,6 +82,7 @@ export function defaultFakeKnobs(): FakeEicKnobs {
     defaultMax: 50,
     offsetBase: 0,
     targetTest: "success",
+    transportOutcome: "success",
     latencyMs: 0,
     expireTokensAfterCalls: null,
     faults: [],
@@ -97,6 +100,7 @@ const CHOICES: Partial<Record<keyof FakeEicKnobs, readonly unknown[]>> = {
   unknownFields: ["reject", "ignore"],
   offsetBase: [0, 1],
   targetTest: ["success", "failed"],
+  transportOutcome: ["success", "in-progress", "failed"],
 };
 
 /** Problems with a knob patch (unknown key, value outside its choices); empty when it is usable. */

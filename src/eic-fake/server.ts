@@ -4,7 +4,7 @@
  * tokens that expire, 401 without one, getConnections / getConnectionDetails / testConnection with
  * their own field spellings and types, 412 for an unknown connection, multipart with string values,
  * attributes that must be JSON text, update as merge, re-serialised JSON and an opaque
- * ConnectionJSON on read — plus switchable faults. It is a Saviynt, not a savpkg: it knows nothing
+ * ConnectionJSON on read, transport export/import/status jobs (transport.ts) — plus switchable faults. It is a Saviynt, not a savpkg: it knows nothing
  * of savpkg's compiler or package format. The caller starts and stops it.
  */
 import { randomBytes } from "node:crypto";
@@ -13,6 +13,7 @@ import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { checkFakeKnobs, defaultFakeKnobs, type FakeEicKnobs, type FakeFault } from "./knobs.js";
 import { attributesOf, BASE_FIELDS, ConnectionStore, mustParseAsJson, pseudoCiphertext, type StoredConnection } from "./store.js";
+import { TransportJobs } from "./transport.js";
 
 export interface FakeEicUser {
   username: string;
@@ -85,6 +86,7 @@ interface Answer {
 }
 
 const V5 = /^\/ECM\/api\/v5\/([A-Za-z]+)$/;
+const TRANSPORT = new Set(["exportTransportPackage", "importTransportPackage", "transportPackageStatus"]);
 const ok = (body: unknown): Answer => ({ status: 200, body });
 
 export async function startFakeEic(options: FakeEicOptions = {}): Promise<FakeEic> {
@@ -100,6 +102,7 @@ export async function startFakeEic(options: FakeEicOptions = {}): Promise<FakeEi
   const maxBody = options.maxBodyBytes ?? 10 * 1024 * 1024;
   const serverKey = randomBytes(16).toString("hex");
   const store = new ConnectionStore();
+  const transport = new TransportJobs(store, knobs);
   const access = new Map<string, Grant>();
   const refresh = new Map<string, Grant>();
   const requests: FakeEicRequest[] = [];
@@ -301,6 +304,15 @@ export async function startFakeEic(options: FakeEicOptions = {}): Promise<FakeEi
       knobs.expireTokensAfterCalls = null;
       for (const g of access.values()) g.expiresAt = Number.NEGATIVE_INFINITY;
     }
+    if (TRANSPORT.has(endpoint)) {
+      // JSON bodies with nested values (objectstoexport), not flat string fields (§6).
+      const body = x.contentType === "application/json" ? parseJson(x.raw) : undefined;
+      if (!body) return { status: 412, body: { errorcode: 1, msg: "Invalid request Payload", msgDescription: "expected a JSON object body" } };
+      x.fields = Object.fromEntries(Object.entries(body).map(([k, v]) => [k, typeof v === "string" ? v : JSON.stringify(v)]));
+      if (endpoint === "exportTransportPackage") return transport.export(body, grant.username, stamp());
+      if (endpoint === "importTransportPackage") return transport.import(body);
+      return transport.status(body, grant.username, stamp());
+    }
     const fields = await fieldsOf(x);
     if (typeof fields === "string") return endpoint === "getConnectionDetails" ? ok({ errorcode: 1, msg: fields }) : ok({ errorCode: "1", msg: fields });
     x.fields = fields;
@@ -332,7 +344,8 @@ export async function startFakeEic(options: FakeEicOptions = {}): Promise<FakeEi
       if (fault.drop) return { status: 0, drop: true };
       if (fault.status !== undefined) return { status: fault.status, body: {} };
     }
-    if (x.method !== "POST") return { status: 405 };
+    // transportPackageStatus is a GET with a JSON body; everything else is a POST (§1).
+    if (x.method !== (endpoint === "transportPackageStatus" ? "GET" : "POST")) return { status: 405 };
     if (endpoint === "login") return login(x);
     if (endpoint === "access_token") return refreshToken(x);
     if (endpoint !== "") return v5(x, endpoint);
