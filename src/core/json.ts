@@ -47,3 +47,6 @@ export function canonicalJson(value: unknown): string {
     Array.isArray(v) ? v.map(sort) : isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;
   return JSON.stringify(sort(value)) ?? "null";
 }
+
+/** A parsed JSON value (what JSON.parse returns for valid JSON). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
