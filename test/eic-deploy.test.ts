@@ -199,6 +199,16 @@ describe("reviewed plans and confirmation", () => {
     expect(calls("testConnection")).toHaveLength(writes);
   });
 
+  test("a missing or foreign --plan file is refused before anything is read or sent (exit 2)", async () => {
+    writeFileSync(join(dir, "other.json"), JSON.stringify({ format: "savpkg.diff", version: 1 }));
+    for (const [file, message] of [["missing.json", /cannot read missing\.json: ENOENT/], ["other.json", /not a savpkg plan/]] as const) {
+      const run = await cli(["deploy", DEV, "--plan", file, "--yes"]);
+      expect(run.code).toBe(2);
+      expect(run.stderr).toMatch(new RegExp(`DEPLOY_PLAN_INVALID .*${message.source}`));
+    }
+    expect(fake.requests).toEqual([]);
+  });
+
   test("without a terminal --yes is required; at a terminal only 'yes' deploys", async () => {
     const refused = await cli(["deploy", DEV]);
     expect(refused.code).toBe(2);

@@ -4,7 +4,7 @@
  * the redacted diff; no secret is ever in a report to begin with.
  */
 import { formatDiffJson, formatDiffMarkdown, formatDiffText } from "../package/diff-format.js";
-import { terminalSafe } from "../package/inspect.js";
+import { safeLine } from "../core/text-safety.js";
 import type { DeployReport, TenantPlan } from "./run.js";
 
 export const PLAN_REPORT_FORMAT = "savpkg.plan-report";
@@ -23,13 +23,13 @@ function heading(t: TenantPlan): string {
 
 export function formatPlanText(tenants: readonly TenantPlan[], opts: { color?: boolean } = {}): string {
   // A tenant that could not be planned has its diagnostics (each naming the tenant) instead.
-  const blocks = tenants.filter((t) => t.action !== null).map((t) => `== ${terminalSafe(heading(t))}\n${t.diff && t.action !== "none" ? formatDiffText(t.diff, opts) : t.diff ? notesOnly(t) : ""}`);
+  const blocks = tenants.filter((t) => t.action !== null).map((t) => `== ${safeLine(heading(t))}\n${t.diff && t.action !== "none" ? formatDiffText(t.diff, opts) : t.diff ? notesOnly(t) : ""}`);
   return blocks.join("\n");
 }
 
 /** For an unchanged connection, only the notes (ConnectionJSON will be set, unmanaged attributes). */
 function notesOnly(t: TenantPlan): string {
-  return t.diff!.notes.map((n) => `  · ${terminalSafe(n.scope === "attribute" ? `${n.group}: ${n.message}` : n.message)}\n`).join("");
+  return t.diff!.notes.map((n) => `  · ${safeLine(n.scope === "attribute" ? `${n.group}: ${n.message}` : n.message)}\n`).join("");
 }
 
 export function formatPlanMarkdown(tenants: readonly TenantPlan[]): string {
@@ -43,7 +43,7 @@ export function formatPlanMarkdown(tenants: readonly TenantPlan[]): string {
 }
 
 function mdText(text: string): string {
-  return terminalSafe(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|])/g, "\\$1");
+  return safeLine(text).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/([\\`*_[\]|])/g, "\\$1");
 }
 
 /**
@@ -73,7 +73,7 @@ export function formatDeploySummary(report: Pick<DeployReport, "tenants">): stri
   const rows = [["tenant", "connection", "action", "result"]];
   for (const t of report.tenants) {
     const result = t.result === "deployed" ? `deployed, verified${t.connectionKey !== undefined ? ` (key ${t.connectionKey})` : ""}` : t.result;
-    rows.push([t.tenant, t.connection ?? "-", t.action ?? "-", result].map(terminalSafe));
+    rows.push([t.tenant, t.connection ?? "-", t.action ?? "-", result].map(safeLine));
   }
   const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
   return rows.map((r) => r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join("  ")).join("\n") + "\n";

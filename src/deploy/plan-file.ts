@@ -5,6 +5,8 @@
  * reviewed, or refuses. Deterministic: no clock, no paths outside what the user typed.
  */
 import { createHash } from "node:crypto";
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { canonicalJson, isObject } from "../core/json.js";
 import type { RenderedAttributes } from "../tenant/render.js";
@@ -68,6 +70,17 @@ export function liveHash(live: LiveConnection | null): string | null {
 export function formatPlanFile(entries: readonly PlanEntry[]): string {
   const file: PlanFile = { format: PLAN_FORMAT, version: PLAN_VERSION, tenants: [...entries] };
   return JSON.stringify(file, null, 2) + "\n";
+}
+
+/** `deploy --plan FILE`: the file read (relative to `cwd`) and parsed, or one DEPLOY_PLAN_INVALID. */
+export function readPlanFile(file: string, cwd: string): { plan?: PlanFile; diagnostics: Diagnostic[] } {
+  let text: string;
+  try {
+    text = readFileSync(resolve(cwd, file), "utf8");
+  } catch (error) {
+    return { diagnostics: [diag("DEPLOY_PLAN_INVALID", `cannot read ${file}: ${(error as NodeJS.ErrnoException).code ?? "error"}`, { file })] };
+  }
+  return parsePlanFile(text, file);
 }
 
 /** A plan file's text → its entries, or one DEPLOY_PLAN_INVALID. */

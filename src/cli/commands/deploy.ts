@@ -25,18 +25,10 @@ export default defineCommand({
     const { formatDeploySummary, formatPlanText, planReportJson } = await import("../../deploy/format.js");
     let plan: { file: string; plan: import("../../deploy/plan-file.js").PlanFile } | undefined;
     if (args.plan !== undefined) {
-      const { readFileSync } = await import("node:fs");
-      const { resolve } = await import("node:path");
-      const { parsePlanFile } = await import("../../deploy/plan-file.js");
-      let text: string;
-      try {
-        text = readFileSync(resolve(io.cwd, args.plan), "utf8");
-      } catch (error) {
-        return fail([diag("DEPLOY_PLAN_INVALID", `cannot read ${args.plan}: ${(error as NodeJS.ErrnoException).code ?? "error"}`, { file: args.plan })]);
-      }
-      const parsed = parsePlanFile(text, args.plan);
-      if (!parsed.plan) return fail(parsed.diagnostics);
-      plan = { file: args.plan, plan: parsed.plan };
+      const { readPlanFile } = await import("../../deploy/plan-file.js");
+      const read = readPlanFile(args.plan, io.cwd);
+      if (!read.plan) return fail(read.diagnostics);
+      plan = { file: args.plan, plan: read.plan };
     }
     const prompt = io.prompt;
     const result = await deployTenants(args.tenants, {
