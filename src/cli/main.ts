@@ -21,7 +21,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   let parser: Argv<GlobalArgs> = yargs([...argv])
     .scriptName("savpkg")
     .usage("$0 <command> [options]\n\nCompile, lint, diff and simulate Saviynt EIC connection packages for NICE CXone.")
-    .option("format", { choices: ["text", "json", "markdown"] as const, default: "text" as const, describe: "Output format (json is stable and documented; markdown: diff only)" })
+    .option("format", { choices: ["text", "json", "markdown"] as const, default: "text" as const, describe: "Output format (json is stable and documented; markdown: diff and plan)" })
     .option("verbose", { type: "boolean", default: false, describe: "Show stack traces of internal errors" })
     .option("color", { type: "boolean", describe: "Force colour on or off (default: on a TTY unless NO_COLOR)" });
   for (const command of COMMANDS) {

@@ -136,6 +136,26 @@ export const CODES = {
   SIM_KNOBS_INVALID: { severity: "error", exit: 2, summary: "The simulator knobs file is not valid (unknown knob, wrong type or range)." },
   SIM_STEP_FAILED: { severity: "error", exit: 1, summary: "A simulated operation failed." },
   SIM_UNSUPPORTED: { severity: "error", exit: 1, summary: "An expression or construct the executor does not support." },
+
+  // eic: the Saviynt EIC API client (plan, deploy, pull)
+  EIC_URL_MISSING: { severity: "error", exit: 2, summary: "No EIC URL: set eic.url in the tenant file or pass --eic." },
+  EIC_URL_REFUSED: { severity: "error", exit: 2, summary: "The EIC URL is not https://<host> without a path (plain http only to 127.0.0.1 or localhost); refused before any connection." },
+  EIC_AUTH_FAILED: { severity: "error", exit: 2, summary: "EIC refused the login or the token refresh (status and user named, never the password)." },
+  EIC_UNREACHABLE: { severity: "error", exit: 2, summary: "An EIC endpoint did not answer (network error or timeout) after bounded retries." },
+  EIC_SERVER_ERROR: { severity: "error", exit: 2, summary: "An EIC endpoint answered 5xx after bounded retries, or with another unexpected status." },
+  EIC_RESPONSE_SHAPE: { severity: "error", exit: 2, summary: "An EIC response does not match the contract (missing field, wrong type); the field is named." },
+  EIC_API_ERROR: { severity: "error", exit: 2, summary: "EIC answered with a non-zero errorCode/errorcode (its msg is shown)." },
+  EIC_WRITE_UNKNOWN: { severity: "error", exit: 2, summary: "A write was sent but its outcome is unknown (timeout, 5xx); not retried; run plan to see the live state." },
+  EIC_NOT_FOUND: { severity: "error", exit: 1, summary: "The connection does not exist in EIC." },
+  EIC_PLAINTEXT_SECRET: { severity: "warning", exit: 0, summary: "EIC returned ConnectionJSON in clear; pull left it out of the package (secrets never reach packages)." },
+  EIC_TARGET_TEST_FAILED: { severity: "warning", exit: 0, summary: "EIC saved the connection but its own test of the target system answered \"Connection Failed\"." },
+
+  // deploy: plan files, confirmation, verify-after-write
+  DEPLOY_NOT_CONFIRMED: { severity: "error", exit: 2, summary: "deploy without a terminal needs --yes (nothing was sent)." },
+  DEPLOY_DECLINED: { severity: "error", exit: 1, summary: "The deploy was declined at the prompt; nothing was sent." },
+  DEPLOY_PLAN_INVALID: { severity: "error", exit: 2, summary: "The --plan file is unreadable, not a savpkg plan, or does not cover this tenant." },
+  DEPLOY_PLAN_STALE: { severity: "error", exit: 1, summary: "The live connection or the desired build changed since the plan was made; nothing was sent." },
+  DEPLOY_VERIFY_FAILED: { severity: "error", exit: 1, summary: "The connection read back after the write differs from the build." },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;

@@ -13,7 +13,7 @@
  * MissingMethodException.
  */
 
-import { hasOwn, isObject, type Json } from "../core/json.js";
+import { canonicalJson, hasOwn, isObject, type Json } from "../core/json.js";
 import { findExpressions as findSpans, isMethod, METHODS, parseExpression, type ExpressionSpan as Span, type Node, type Parsed, type Receiver } from "../saviynt/expression/index.js";
 
 export type { Json, Node, Parsed };
@@ -66,13 +66,7 @@ export function groovyEquals(a: Json, b: Json): boolean {
   if (a === null || b === null) return a === b;
   if (typeof a !== typeof b) return false;
   if (typeof a !== "object") return a === b;
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b as Json));
-}
-
-function canonical(v: Json): Json {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (isMap(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k]!)]));
-  return v;
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** How Groovy turns a value into text inside a GString; collections have no portable text form. */

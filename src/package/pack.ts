@@ -64,8 +64,6 @@ export function packageTime(tenant: PackSource, options: PackOptions): Date {
 
 /** The package's entries (names and bytes) without zipping: what --check and tests compare. */
 export function planPackage(tenant: PackSource, attributes: PackAttributes, options: PackOptions = {}) {
-  const time = packageTime(tenant, options);
-  const stamp = entryStamp(time);
   const stored = new Map<string, string>();
   for (const name of REST_ATTRIBUTES) stored.set(name, "");
   for (const [name, value] of Object.entries(attributes)) {
@@ -73,24 +71,47 @@ export function planPackage(tenant: PackSource, attributes: PackAttributes, opti
     if (name !== "ConnectionJSON") stored.set(name, serializeAttributeValue(value));
   }
   stored.set("ConnectionJSON", tenant.package.connectionJsonCiphertext ?? "");
-  const connectionText = serializeNativeFile(
-    buildConnectionFile({ name: tenant.connection.name, description: tenant.connection.description, attributes: stored }),
-  );
-  const guid = nameBasedUuid(`${tenant.connection.name}\n${tenant.package.system}\n${tenant.package.exportedBy}\n${stamp}\n${connectionText}`);
+  return planConnectionPackage({
+    name: tenant.connection.name,
+    description: tenant.connection.description,
+    attributes: stored,
+    exportedBy: tenant.package.exportedBy,
+    system: tenant.package.system,
+    time: packageTime(tenant, options),
+  });
+}
+
+export interface ConnectionPackageInput {
+  name: string;
+  description: string;
+  /** Attribute name → the text stored in EXTERNAL_ATTR ("" for unused ones). */
+  attributes: ReadonlyMap<string, string>;
+  exportedBy: string;
+  system: string;
+  /** Whole seconds, UTC: the entry-name stamp and "Exported On". */
+  time: Date;
+}
+
+/** The two native entries of one connection's package (built packages and pulled live connections alike). */
+export function planConnectionPackage(input: ConnectionPackageInput) {
+  const time = input.time;
+  const stamp = entryStamp(time);
+  const connectionText = serializeNativeFile(buildConnectionFile({ name: input.name, description: input.description, attributes: input.attributes }));
+  const guid = nameBasedUuid(`${input.name}\n${input.system}\n${input.exportedBy}\n${stamp}\n${connectionText}`);
   const summaryText = serializeNativeFile(
     buildObjectSummary({
-      connectionName: tenant.connection.name,
+      connectionName: input.name,
       guid,
-      exportedBy: tenant.package.exportedBy,
+      exportedBy: input.exportedBy,
       exportedOn: time,
-      system: tenant.package.system,
+      system: input.system,
     }),
   );
   const entries: PackageEntry[] = [
     { name: objectSummaryEntryName(stamp), bytes: Buffer.from(summaryText, "ascii") },
     { name: connectionEntryName(stamp), bytes: Buffer.from(connectionText, "ascii") },
   ];
-  return { connectionName: tenant.connection.name, time, stamp, guid, entries };
+  return { connectionName: input.name, time, stamp, guid, entries };
 }
 
 export async function packPackage(tenant: PackSource, attributes: PackAttributes, options: PackOptions = {}): Promise<PackedPackage> {

@@ -26,6 +26,8 @@ export interface TenantConfig {
   connector: "incontact";
   connection: { name: string; description: string; authName: string };
   package: { exportedBy: string; system: string; exportedAt?: string; connectionJsonCiphertext?: string };
+  /** Where the tenant's EIC is (plan, deploy, pull); the credentials default to SAVIYNT_USERNAME / SAVIYNT_PASSWORD. */
+  eic?: { url?: string; username: SecretRef; password: SecretRef };
   cxone: {
     apiBaseUrl: string;
     auth: {
