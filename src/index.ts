@@ -3,7 +3,7 @@
  * stage (docs/architecture.md): load → validate → render → check → pack → emit.
  */
 export { CODES, diag, hasErrors, sortDiagnostics, type Code, type Diagnostic, type Severity } from "./core/diagnostics.js";
-export { formatDiagnosticsJson, formatDiagnosticsText, formatDiagnosticText } from "./core/format.js";
+export { formatDiagnosticsText, formatDiagnosticText, formatJsonEnvelope, jsonEnvelope, JSON_ENVELOPE_VERSION, type EnvelopeOptions } from "./core/format.js";
 export { isSafeLine, safeJson, safeLine, safeStrings, safeText, UNSAFE_CHARACTERS } from "./core/text-safety.js";
 export { canonicalJson, escapePointer, fromPointer, hasOwn, isObject, pointerSegments, pointerToPath, toPointer, unescapePointer, type JsonPath } from "./core/json.js";
 export { loadTenant, type LoadOptions, type LoadResult, type Located, type SourceLocation } from "./tenant/load.js";
@@ -27,7 +27,7 @@ export { inspectPackage, formatInspectText, formatInspectJson, type InspectRepor
 export { planUnpack, writeUnpack, type UnpackFile, type UnpackOptions, type WriteUnpackOptions } from "./package/unpack.js";
 export { lintPackage } from "./package/lint.js";
 export { diffPackages, formatPath, redactionMarker, redactDocument, type DiffResult, type DiffChange, type DiffNote, type DiffOptions, type DiffScope, type DiffOp, type DiffSide, type PathSegment } from "./package/diff.js";
-export { formatDiffText, formatDiffJson, formatDiffMarkdown, groupChanges, DIFF_JSON_FORMAT, DIFF_JSON_VERSION, type DiffGroup } from "./package/diff-format.js";
+export { formatDiffText, diffJsonPayload, formatDiffJson, formatDiffMarkdown, groupChanges, DIFF_JSON_FORMAT, DIFF_JSON_VERSION, type DiffGroup } from "./package/diff-format.js";
 export { DEFAULT_SIM_PAGE_SIZE, diffState, formatSimulationJson, formatSimulationText, SAMPLE_IDENTITY, SAMPLE_IDENTITY_UPDATE, simulate, simulationExitCode, STEPS, type CheckResult, type ImportSummary, type SimulateOptions, type SimulationReport, type SimulationTextOptions, type StateChange, type StepName, type StepReport } from "./simulate/index.js";
 export { evaluate, evaluateTemplateValue, ExecutorContext, nodeTransport, parseExpression, reconcile, renderTemplate, runImport, runProvision, scanDocuments, type CallRecord, type ExecutorEnv, type ImportRun, type ProvisionRun, type SaviyntView, type Transport, type UnsupportedUse, type UrlPolicy } from "./executor/index.js";
 export * from "./eic/index.js";

@@ -5,6 +5,7 @@
  */
 import type { ArgumentsCamelCase, Argv } from "yargs";
 import { exitCodeFor, type Diagnostic, type ExitOptions } from "../core/diagnostics.js";
+import type { EnvelopeOptions } from "../core/format.js";
 import type { CliIO } from "./io.js";
 
 export type Format = "text" | "json" | "markdown";
@@ -19,8 +20,11 @@ export interface CommandContext {
   io: CliIO;
   /** Colour for this run: --color, else a TTY without NO_COLOR or TERM=dumb. */
   color: boolean;
-  /** Prints diagnostics in the chosen format (text on stderr, JSON on stdout). */
-  report: (diagnostics: readonly Diagnostic[], extra?: Record<string, unknown>) => Promise<void>;
+  /**
+   * Prints diagnostics in the chosen format: text on stderr; with --format json the command's one
+   * JSON envelope on stdout (core/format.ts `formatJsonEnvelope`), `payload` inside it.
+   */
+  report: (diagnostics: readonly Diagnostic[], payload?: Record<string, unknown>, options?: EnvelopeOptions) => Promise<void>;
   /** Prints diagnostics and returns the exit code they mean. */
   fail: (diagnostics: readonly Diagnostic[], options?: ExitOptions) => Promise<number>;
 }
@@ -38,11 +42,12 @@ export function defineCommand<A>(command: Command<A>): Command<A> {
   return command;
 }
 
-export function makeContext(io: CliIO, args: GlobalArgs): CommandContext {
+/** `command`: the name in the envelope's `format` (`savpkg.<command>`); undefined before one is known. */
+export function makeContext(io: CliIO, args: GlobalArgs, command?: string): CommandContext {
   const color = args.color ?? (io.isTTY && !io.env.NO_COLOR && io.env.TERM !== "dumb");
-  const report = async (diagnostics: readonly Diagnostic[], extra: Record<string, unknown> = {}) => {
+  const report = async (diagnostics: readonly Diagnostic[], payload: Record<string, unknown> = {}, options: EnvelopeOptions = {}) => {
     const format = await import("../core/format.js");
-    if (args.format === "json") io.stdout(format.formatDiagnosticsJson(diagnostics, extra));
+    if (args.format === "json") io.stdout(format.formatJsonEnvelope(command, payload, diagnostics, options));
     else if (diagnostics.length > 0) io.stderr(format.formatDiagnosticsText(diagnostics, { color }));
   };
   return {

@@ -27,8 +27,9 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   for (const command of COMMANDS) {
     // Each module's argument type is its own; the registry only needs the shared shape.
     const c = command as unknown as { command: string; describe: string; builder: (y: Argv<GlobalArgs>) => Argv<GlobalArgs>; run: (args: GlobalArgs, context: ReturnType<typeof makeContext>) => Promise<number> };
+    const name = c.command.split(" ")[0]!;
     parser = parser.command(c.command, c.describe, c.builder, async (args) => {
-      exitCode = await c.run(args, makeContext(io, args));
+      exitCode = await c.run(args, makeContext(io, args, name));
     });
   }
   parser = parser
@@ -48,6 +49,8 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   // A mistyped command: yargs would only say "Unknown argument"; name the closest command instead.
   const names = COMMANDS.map((c) => c.command.split(" ")[0]!);
   const first = argv.find((a) => !a.startsWith("-"));
+  // Errors before a handler runs still print the envelope of the command the line names, if any.
+  const named = first !== undefined && argv.indexOf(first) === 0 && names.includes(first) ? first : undefined;
   if (first !== undefined && argv.indexOf(first) === 0 && !names.includes(first)) {
     const hint = closest(first, names);
     return makeContext(io, globals).fail([
@@ -68,7 +71,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     const diagnostic: Diagnostic = usage
       ? { code: "USAGE", severity: "error", message }
       : { code: "INTERNAL", severity: "error", message: globals.verbose ? message : `${message} (run with --verbose for details; please report this)` };
-    return makeContext(io, globals).fail([diagnostic]);
+    return makeContext(io, globals, named).fail([diagnostic]);
   }
 }
 

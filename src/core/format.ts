@@ -1,7 +1,8 @@
 /**
  * Pure formatters: diagnostics → text. No I/O, no process; colour is a parameter.
- * Text is compiler style, `file:line:col severity CODE message (at path)`; JSON is a stable
- * document `{ "diagnostics": [...], "summary": {errors, warnings} }` with fixed key order.
+ * Text is compiler style, `file:line:col severity CODE message (at path)`. JSON is the one envelope
+ * every command prints with `--format json` (`formatJsonEnvelope`):
+ * `{ "format": "savpkg.<command>", "version": 1, <payload>, "diagnostics": [...], "summary": {errors, warnings, …} }`.
  */
 import pc from "picocolors";
 import { sortDiagnostics, type Diagnostic } from "./diagnostics.js";
@@ -48,6 +49,35 @@ export function summarize(diagnostics: readonly Diagnostic[]): { errors: number;
   };
 }
 
-export function formatDiagnosticsJson(diagnostics: readonly Diagnostic[], extra: Record<string, unknown> = {}): string {
-  return safeJson({ ...extra, diagnostics: sortDiagnostics(diagnostics).map(diagnosticToJson), summary: summarize(diagnostics) });
+/** The envelope's version: fields are only ever added within it; a rename or removal bumps it. */
+export const JSON_ENVELOPE_VERSION = 1;
+
+/** Keys the envelope owns; a payload may not use them. */
+const ENVELOPE_KEYS = new Set(["format", "version", "diagnostics", "summary"]);
+
+export interface EnvelopeOptions {
+  /** Counts of the command's own, added to `summary` after `errors` and `warnings`. */
+  summary?: Record<string, unknown>;
+}
+
+/**
+ * The `--format json` document of a command, as an object: `format` (`savpkg.<command>`, or
+ * `savpkg` when the command line names no command), `version`, the command's payload fields in
+ * their order, the sorted diagnostics and `summary`. A payload field absent means the command
+ * stopped before producing it (the diagnostics say why).
+ */
+export function jsonEnvelope(command: string | undefined, payload: Record<string, unknown>, diagnostics: readonly Diagnostic[], options: EnvelopeOptions = {}): Record<string, unknown> {
+  for (const key of Object.keys(payload)) if (ENVELOPE_KEYS.has(key)) throw new Error(`JSON payload of ${command ?? "savpkg"} uses the envelope's key "${key}"`);
+  return {
+    format: command ? `savpkg.${command}` : "savpkg",
+    version: JSON_ENVELOPE_VERSION,
+    ...payload,
+    diagnostics: sortDiagnostics(diagnostics).map(diagnosticToJson),
+    summary: { ...summarize(diagnostics), ...options.summary },
+  };
+}
+
+/** `jsonEnvelope` as the text a command prints (pretty, with text-safety escapes). */
+export function formatJsonEnvelope(command: string | undefined, payload: Record<string, unknown>, diagnostics: readonly Diagnostic[], options: EnvelopeOptions = {}): string {
+  return safeJson(jsonEnvelope(command, payload, diagnostics, options));
 }

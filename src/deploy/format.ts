@@ -3,12 +3,10 @@
  * pull-request comment), stable JSON, and the deploy summary table. Every value shown comes from
  * the redacted diff; no secret is ever in a report to begin with.
  */
-import { formatDiffJson, formatDiffMarkdown, formatDiffText } from "../package/diff-format.js";
+import { DIFF_JSON_FORMAT, DIFF_JSON_VERSION, diffJsonPayload, formatDiffMarkdown, formatDiffText } from "../package/diff-format.js";
 import { safeLine } from "../core/text-safety.js";
 import type { DeployReport, TenantPlan } from "./run.js";
 
-export const PLAN_REPORT_FORMAT = "savpkg.plan-report";
-export const PLAN_REPORT_VERSION = 1;
 
 function actionText(t: TenantPlan): string {
   if (t.action === null) return "error (see diagnostics)";
@@ -47,14 +45,13 @@ function mdText(text: string): string {
 }
 
 /**
- * The JSON report's body (the CLI adds `diagnostics` and `summary`):
- * `{format, version, changes, tenants: [{tenant, connection, eic, action, result?, connectionKey?, diff}]}`,
- * `diff` in the `savpkg diff --format json` shape. Fields are only ever added.
+ * The JSON report's payload; the CLI prints it in the one envelope (`savpkg.plan`, `savpkg.deploy`,
+ * with `diagnostics` and `summary`): `{changes, tenants: [{tenant, connection, eic, action, result?,
+ * connectionKey?, diff}]}`, `diff` in the `savpkg diff --format json` shape (`format` and
+ * `version` included, no diagnostics of its own). Fields are only ever added.
  */
 export function planReportJson(tenants: readonly (TenantPlan & { result?: string; connectionKey?: number })[]): Record<string, unknown> {
   return {
-    format: PLAN_REPORT_FORMAT,
-    version: PLAN_REPORT_VERSION,
     changes: tenants.some((t) => t.action !== "none"),
     tenants: tenants.map((t) => ({
       tenant: t.tenant,
@@ -63,7 +60,7 @@ export function planReportJson(tenants: readonly (TenantPlan & { result?: string
       action: t.action,
       ...(t.result !== undefined ? { result: t.result } : {}),
       ...(t.connectionKey !== undefined ? { connectionKey: t.connectionKey } : {}),
-      diff: t.diff ? (JSON.parse(formatDiffJson(t.diff)) as unknown) : null,
+      diff: t.diff ? { format: DIFF_JSON_FORMAT, version: DIFF_JSON_VERSION, ...diffJsonPayload(t.diff) } : null,
     })),
   };
 }

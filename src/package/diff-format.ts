@@ -5,10 +5,12 @@
  */
 import { createColors } from "picocolors";
 import type { DiffChange, DiffNote, DiffResult, DiffScope, DiffSide } from "./diff.js";
-import { safeJson, safeLine } from "../core/text-safety.js";
+import type { Diagnostic } from "../core/diagnostics.js";
+import { formatJsonEnvelope, JSON_ENVELOPE_VERSION } from "../core/format.js";
+import { safeLine } from "../core/text-safety.js";
 
 export const DIFF_JSON_FORMAT = "savpkg.diff";
-export const DIFF_JSON_VERSION = 1;
+export const DIFF_JSON_VERSION = JSON_ENVELOPE_VERSION;
 
 export interface DiffGroup {
   scope: DiffScope;
@@ -121,14 +123,20 @@ function noteText(note: DiffNote): string {
  *       "groups": [{"scope": "package"|"summary"|"connection"|"attribute", "name",
  *                   "changes": [{"op": "added"|"removed"|"changed", "path", "segments",
  *                                "old"?, "new"?, "oldText"?, "newText"?}]}],
- *       "notes": [{"scope", "group", "message"}] }
+ *       "notes": [{"scope", "group", "message"}],
+ *       "diagnostics": [...], "summary": {"errors", "warnings"} }
  *
+ * It is the one `--format json` envelope (core/format.ts) around `diffJsonPayload`. When the inputs
+ * cannot be compared, the CLI prints the same envelope with the diagnostics and no payload fields.
  * Fields are only ever added in a version; renaming or removing one bumps `version`.
  */
-export function formatDiffJson(result: DiffResult): string {
-  const shape = {
-    format: DIFF_JSON_FORMAT,
-    version: DIFF_JSON_VERSION,
+export function formatDiffJson(result: DiffResult, diagnostics: readonly Diagnostic[] = []): string {
+  return formatJsonEnvelope("diff", diffJsonPayload(result), diagnostics);
+}
+
+/** The diff's own fields (also embedded in plan and deploy reports). */
+export function diffJsonPayload(result: DiffResult): Record<string, unknown> {
+  return {
     same: result.same,
     strict: result.strict,
     a: result.a,
@@ -148,7 +156,6 @@ export function formatDiffJson(result: DiffResult): string {
     })),
     notes: result.notes,
   };
-  return safeJson(shape);
 }
 
 function htmlEscape(text: string): string {

@@ -6,7 +6,8 @@
  */
 import { createColors } from "picocolors";
 import type { Diagnostic } from "../core/diagnostics.js";
-import { safeJson, safeLine } from "../core/text-safety.js";
+import { formatJsonEnvelope } from "../core/format.js";
+import { safeLine } from "../core/text-safety.js";
 import type { AttributeState, PackageEntry, PackageModel } from "./model.js";
 
 export interface InspectAttribute {
@@ -85,9 +86,13 @@ function shape(value: unknown): string {
   return value === null ? "null" : typeof value;
 }
 
-/** `inspect --format json`: the InspectReport itself (its interface is the documented shape). */
+/**
+ * `inspect --format json`: the InspectReport in the one envelope (core/format.ts). The envelope owns
+ * `summary` (the diagnostic counts) and `diagnostics`, so the report's ObjectSummary is `objectSummary`.
+ */
 export function formatInspectJson(report: InspectReport): string {
-  return safeJson(report);
+  const { summary, diagnostics, ...rest } = report;
+  return formatJsonEnvelope("inspect", { source: rest.source, connection: rest.connection, objectSummary: summary, layout: rest.layout, attributes: rest.attributes }, diagnostics);
 }
 
 const show = (value: string | null): string => (value === null ? "(none)" : value === "" ? '""' : safeLine(value));

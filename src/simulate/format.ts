@@ -4,8 +4,8 @@
  * core/text-safety before they are laid out.
  */
 import pc from "picocolors";
-import { diagnosticToJson, formatDiagnosticText } from "../core/format.js";
-import { safeJson, safeStrings } from "../core/text-safety.js";
+import { formatDiagnosticText, formatJsonEnvelope } from "../core/format.js";
+import { safeStrings } from "../core/text-safety.js";
 import type { CallRecord } from "../executor/index.js";
 import { STEPS, type SimulationReport } from "./report.js";
 
@@ -88,17 +88,11 @@ function condenseCalls(calls: CallRecord[]): CallRecord[] {
   return out;
 }
 
-/** The stable JSON document (`--format json`). Key order is fixed by construction. */
+/**
+ * The stable JSON document (`--format json`): the one envelope (core/format.ts), `savpkg.simulate`,
+ * whose `summary` adds the step and call counts to the diagnostic counts. Key order is fixed by construction.
+ */
 export function formatSimulationJson(report: SimulationReport): string {
-  return safeJson({
-    ok: report.ok,
-    fatal: report.fatal,
-    input: report.input,
-    connection: report.connection,
-    notes: report.notes,
-    steps: report.steps,
-    unsupported: report.unsupported,
-    diagnostics: report.diagnostics.map(diagnosticToJson),
-    summary: report.summary,
-  });
+  const payload = { ok: report.ok, fatal: report.fatal, input: report.input, connection: report.connection, notes: report.notes, steps: report.steps, unsupported: report.unsupported };
+  return formatJsonEnvelope("simulate", payload, report.diagnostics, { summary: report.summary });
 }

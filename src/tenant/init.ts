@@ -1,11 +1,18 @@
 /**
  * `savpkg init`: a commented starter tenant file whose first line points editors at the schema
  * (yaml-language-server), so completion and validation work while typing.
+ *
+ * Which schema the first line names (`schemaFor`): the nearest copy of savpkg's tenant schema at or
+ * above the new file's folder — `tenant.schema.json` or `schemas/tenant.schema.json` in that folder
+ * or any folder above it, recognised by its `$id` — so a copy committed with the tenants
+ * (`savpkg schema --out schemas/tenant.schema.json`) works for every colleague whatever their
+ * layout; else the schema of this savpkg installation. The path is relative to the new file.
  */
-import { existsSync } from "node:fs";
-import { dirname, relative, resolve } from "node:path";
+import { existsSync, readFileSync } from "node:fs";
+import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
+import { safeLine } from "../core/text-safety.js";
 import type { PlannedFile } from "../core/planned-file.js";
 import { assetUrl } from "../assets.js";
 
@@ -16,7 +23,7 @@ export interface InitOptions {
   force?: boolean;
 }
 
-export function initTenantFile(options: InitOptions): { files: PlannedFile[]; diagnostics: Diagnostic[] } {
+export function initTenantFile(options: InitOptions): { files: PlannedFile[]; diagnostics: Diagnostic[]; schemaRef?: string } {
   const path = resolve(options.cwd, options.file);
   if (existsSync(path) && !options.force) {
     return { files: [], diagnostics: [diag("USAGE", `${options.file} already exists; use --force to overwrite it`, { file: options.file })] };
@@ -24,9 +31,31 @@ export function initTenantFile(options: InitOptions): { files: PlannedFile[]; di
   if (!/^[A-Za-z0-9_][A-Za-z0-9_.-]{0,99}$/.test(options.name)) {
     return { files: [], diagnostics: [diag("USAGE", `--name ${JSON.stringify(options.name)}: use letters, digits, '_', '.', '-'`)] };
   }
-  const schema = fileURLToPath(assetUrl("schemas/tenant.schema.json"));
-  const schemaRef = relative(dirname(path), schema).split("\\").join("/");
-  return { files: [{ path, bytes: Buffer.from(starterText(schemaRef, options.name)) }], diagnostics: [] };
+  const schemaRef = safeLine(relative(dirname(path), schemaFor(dirname(path))).split("\\").join("/"));
+  // The commands in the file's comment name the file as the user named it (one comment line: safeLine).
+  const shown = safeLine(options.file.split("\\").join("/"));
+  return { files: [{ path, bytes: Buffer.from(starterText(schemaRef, options.name, shown)) }], diagnostics: [], schemaRef };
+}
+
+/** The schema file a new tenant file in `dir` should name (see the module comment). */
+export function schemaFor(dir: string): string {
+  const installed = fileURLToPath(assetUrl("schemas/tenant.schema.json"));
+  const id = schemaId(installed);
+  for (let at = resolve(dir); ; at = dirname(at)) {
+    for (const candidate of [join(at, "tenant.schema.json"), join(at, "schemas", "tenant.schema.json")]) {
+      if (id !== undefined && schemaId(candidate) === id) return candidate;
+    }
+    if (dirname(at) === at) return installed;
+  }
+}
+
+function schemaId(file: string): string | undefined {
+  try {
+    const id = (JSON.parse(readFileSync(file, "utf8")) as { $id?: unknown }).$id;
+    return typeof id === "string" ? id : undefined;
+  } catch {
+    return undefined; // absent, unreadable or not JSON: not a copy of the schema
+  }
 }
 
 /**
@@ -40,10 +69,12 @@ export const INIT_PLACEHOLDERS = {
   "provisioning.removeAccess.transferTeamId": 990099,
 } as const;
 
-function starterText(schemaRef: string, name: string): string {
+function starterText(schemaRef: string, name: string, file: string): string {
   return `# yaml-language-server: $schema=${schemaRef}
 # A savpkg tenant file: one Saviynt tenant's CXone (inContact) connection.
-# Build it with:  savpkg build ${name}.yaml   ·   Reference: savpkg schema
+# Check it with:  savpkg validate ${file}   ·   build it with:  savpkg build ${file}
+# Every key is described in the schema above (savpkg schema --out schemas/tenant.schema.json
+# keeps a copy with your tenants, which savpkg init then points new files at).
 
 # extends: ./base.yaml            # optional: overlay a shared base file (objects merge, arrays replace)
 

@@ -21,8 +21,12 @@ export default defineCommand({
     const { diffPackages } = await import("../../package/diff.js");
     const { formatDiffJson, formatDiffMarkdown, formatDiffText } = await import("../../package/diff-format.js");
     const result = diffPackages(a.model, b.model, { strict: args.strict });
-    context.io.stdout(args.format === "json" ? formatDiffJson(result) : args.format === "markdown" ? formatDiffMarkdown(result) : formatDiffText(result, { color: context.color }));
-    if (args.verbose && args.format !== "json") await context.report([...a.diagnostics, ...b.diagnostics]);
+    // JSON carries the reader's findings inside the envelope; text shows them with --verbose.
+    if (args.format === "json") context.io.stdout(formatDiffJson(result, [...a.diagnostics, ...b.diagnostics]));
+    else {
+      context.io.stdout(args.format === "markdown" ? formatDiffMarkdown(result) : formatDiffText(result, { color: context.color }));
+      if (args.verbose) await context.report([...a.diagnostics, ...b.diagnostics]);
+    }
     // Once both sides are read, the exit code is the verdict alone (reader findings are lint's business).
     return verdictExitCode([], result.same);
   },

@@ -23,7 +23,7 @@ export default defineCommand({
       const { lintPackage } = await import("../../package/lint.js");
       diagnostics = lintPackage(read.model, read.diagnostics);
     }
-    await context.report(diagnostics);
+    await context.report(diagnostics, { input: args.package });
     if (args.format === "text") context.io.stderr(lintSummary(args.package, diagnostics) + "\n");
     return exitCodeFor(diagnostics);
   },

@@ -27,7 +27,8 @@ export default defineCommand({
       const { resolve } = await import("node:path");
       diagnostics.push(...emitFiles([{ path: resolve(io.cwd, args.out), bytes: Buffer.from(formatPlanFile(result.tenants.map((t) => t.entry!)), "utf8") }]));
     }
-    if (args.format === "json") await report(diagnostics, planReportJson(result.tenants));
+    const wrotePlan = args.out !== undefined && diagnostics.every((d) => d.severity !== "error");
+    if (args.format === "json") await report(diagnostics, { ...planReportJson(result.tenants), ...(wrotePlan ? { written: [args.out!] } : {}) });
     else {
       io.stdout(args.format === "markdown" ? formatPlanMarkdown(result.tenants) : formatPlanText(result.tenants, { color }));
       await report(diagnostics);

@@ -28,7 +28,8 @@ export default defineCommand({
       const { resolve } = await import("node:path");
       diagnostics.push(...emitFiles([{ path: resolve(io.cwd, args.out), bytes: result.zip }]));
     }
-    await report(diagnostics, result.zip ? { written: [args.out] } : {});
+    const wrote = result.zip !== undefined && exitCodeFor(diagnostics) === 0;
+    await report(diagnostics, wrote ? { connection: result.connection, written: [args.out] } : {});
     if (result.zip && exitCodeFor(diagnostics) === 0 && args.format !== "json") io.stderr(`wrote ${args.out} (${result.connection})\n`);
     return exitCodeFor(diagnostics);
   },

@@ -20,12 +20,18 @@ export default defineCommand({
     }
     if (args.out !== undefined) {
       const { emitFiles } = await import("../../build/emit.js");
-      const problems = emitFiles(rendered.files(args.out));
-      await report([...rendered.diagnostics, ...problems]);
+      const { basename, join } = await import("node:path");
+      const files = rendered.files(args.out);
+      const problems = emitFiles(files);
+      await report([...rendered.diagnostics, ...problems], problems.length > 0 ? {} : { written: files.map((f) => join(args.out!, basename(f.path))) });
       return exitCodeFor(problems);
     }
-    if (rendered.diagnostics.length > 0 && args.format === "text") await report(rendered.diagnostics);
-    io.stdout(JSON.stringify(rendered.output, null, 2) + "\n");
+    // JSON: the documents inside the envelope (`rendered`); text: the documents alone, as before.
+    if (args.format === "json") await report(rendered.diagnostics, { rendered: rendered.output });
+    else {
+      if (rendered.diagnostics.length > 0) await report(rendered.diagnostics);
+      io.stdout(JSON.stringify(rendered.output, null, 2) + "\n");
+    }
     return exitCodeFor(rendered.diagnostics);
   },
 });

@@ -20,7 +20,8 @@ export default defineCommand({
     const plan = planUnpack(read.model, { withSecrets: args.withSecrets });
     const problems = await writeUnpack(args.dir, plan, { force: args.force, cwd: context.io.cwd });
     const diagnostics = [...read.diagnostics, ...problems];
-    await context.report(diagnostics, problems.length > 0 ? {} : { written: plan.map((f) => f.path) });
+    const { join } = await import("node:path");
+    await context.report(diagnostics, problems.length > 0 ? {} : { written: plan.map((f) => join(args.dir, ...f.path.split("/"))) });
     if (problems.length === 0 && args.format !== "json") context.io.stderr(`wrote ${plan.length} files to ${safeLine(args.dir)}\n`);
     return exitCodeFor(diagnostics);
   },

@@ -1,4 +1,4 @@
-import { exitCodeFor } from "../../core/diagnostics.js";
+import { exitCodeFor, hasErrors, type Diagnostic } from "../../core/diagnostics.js";
 import { defineCommand, withSet } from "../command.js";
 
 export default defineCommand({
@@ -11,9 +11,16 @@ export default defineCommand({
     ),
   run: async (args, { io, report }) => {
     const { validateTenants } = await import("../../build/compile.js");
-    const diagnostics = await validateTenants(args.tenants, { cwd: io.cwd, set: args.set });
+    const diagnostics: Diagnostic[] = [];
+    // The files that passed (no error), for the JSON envelope; warnings do not fail a file.
+    const valid: string[] = [];
+    for (const tenant of args.tenants) {
+      const found = await validateTenants([tenant], { cwd: io.cwd, set: args.set });
+      if (!hasErrors(found)) valid.push(tenant);
+      diagnostics.push(...found);
+    }
     const code = exitCodeFor(diagnostics);
-    await report(diagnostics);
+    await report(diagnostics, { valid });
     if (args.format === "text" && code === 0) io.stderr(`${args.tenants.length} tenant file(s) valid\n`);
     return code;
   },
