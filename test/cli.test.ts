@@ -75,6 +75,9 @@ describe("bad input fails cleanly", () => {
     const r = savpkg(["validate", "nope.yaml", "--format", "json"]);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({
+      format: "savpkg.validate",
+      version: 1,
+      valid: [],
       diagnostics: [{ code: "TENANT_NOT_FOUND", severity: "error", message: "no such file: nope.yaml", file: "nope.yaml" }],
       summary: { errors: 1, warnings: 0 },
     });

@@ -90,7 +90,8 @@ describe.each([
 
   test("the JSON report names every operation; no secret or token reaches either report", () => {
     const json = JSON.parse(formatSimulationJson(report));
-    expect(Object.keys(json)).toEqual(["ok", "fatal", "input", "connection", "notes", "steps", "unsupported", "diagnostics", "summary"]);
+    expect(Object.keys(json)).toEqual(["format", "version", "ok", "fatal", "input", "connection", "notes", "steps", "unsupported", "diagnostics", "summary"]);
+    expect(json).toMatchObject({ format: "savpkg.simulate", version: 1 });
     expect(json.steps.map((s: { name: string }) => s.name)).toEqual(["import", "create", "update", "disable", "enable", "addAccess", "removeAccess", "reimport"]);
     expect(json.summary).toMatchObject({ steps: 8, passed: 8, failed: 0 });
     const ops = json.steps.flatMap((s: { calls: Array<{ operation: string }> }) => s.calls.map((c) => c.operation));

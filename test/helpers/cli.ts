@@ -15,6 +15,8 @@ export interface CliRunOptions {
   env?: Readonly<Record<string, string | undefined>>;
   /** Answers a confirmation prompt as a terminal user would (the run then counts as interactive). */
   prompt?: (question: string) => Promise<string>;
+  /** Terminal width for help text (as a terminal of that width would report it). */
+  columns?: number;
 }
 
 export async function runCli(argv: readonly string[], options: CliRunOptions): Promise<CliRun> {
@@ -27,6 +29,7 @@ export async function runCli(argv: readonly string[], options: CliRunOptions): P
     cwd: options.cwd,
     isTTY: false,
     ...(options.prompt ? { prompt: options.prompt } : {}),
+    ...(options.columns !== undefined ? { columns: options.columns } : {}),
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };

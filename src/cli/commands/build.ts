@@ -15,9 +15,9 @@ export default defineCommand({
         .option("check", { type: "boolean", default: false, describe: "Rebuild in memory and fail if the output folder differs; writes nothing" })
         .option("with-secrets", { type: "boolean", default: false, describe: "Resolve secrets into ConnectionJSON.json (mode 0600)" }),
     )
-      .example("$0 build examples/tenants/acme-dev.yaml", "build one package")
-      .example("$0 build --all", "build every tenant (bases are skipped)")
-      .example("$0 build --all --check", "fail in CI when committed packages are stale"),
+      .example("$0 build tenants/acme-dev.yaml", "build one package")
+      .example("$0 build --all", "every tenant of tenants/ (not bases)")
+      .example("$0 build --all --check", "fail in CI when packages are stale"),
   run: async (args, { io, report, fail }) => {
     const epoch = parseSourceDateEpoch(io.env.SOURCE_DATE_EPOCH);
     if (epoch.diagnostics.length > 0) return fail(epoch.diagnostics);

@@ -15,7 +15,7 @@ export default defineCommand({
       ),
     )
       .example("$0 deploy tenants/acme-dev.yaml", "show the plan, ask, deploy")
-      .example("$0 deploy tenants/acme-prod.yaml --plan plan.json --yes", "apply exactly the reviewed plan (CI)"),
+      .example("$0 deploy t.yaml --yes --plan p.json", "the reviewed plan only (CI)"),
   run: async (args, { io, color, report, fail }) => {
     // Checked before anything is read or sent: without a terminal nobody can answer the question.
     if (!args.yes && !io.prompt) return fail([diag("DEPLOY_NOT_CONFIRMED", "no terminal to ask on: pass --yes to deploy without a prompt (nothing was sent)")]);

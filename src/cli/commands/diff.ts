@@ -12,8 +12,9 @@ export default defineCommand({
         .positional("b", { type: "string", demandOption: true, describe: "Package zip or tenant file (the new side)" })
         .option("strict", { type: "boolean", default: false, describe: "Also compare GUID, stamps, layout and formatting" }),
     )
-      .example("$0 diff examples/tenants/acme-dev.yaml examples/tenants/acme-prod.yaml", "dev vs prod")
-      .example("$0 diff exported.zip dist-packages/acme-prod/INCONTACT.zip --format markdown", "for a pull-request comment"),
+      .example("$0 diff acme-dev.yaml acme-prod.yaml", "dev vs prod, compiled in memory")
+      .example("$0 diff A B --format json", "a stable JSON document")
+      .example("$0 diff A B --format markdown", "a pull-request comment"),
   run: async (args, context) => {
     const [a, b] = [await readInput(args.a, args.set, context), await readInput(args.b, args.set, context)];
     // 1 means "different": inputs that cannot be compared exit 2.

@@ -9,7 +9,8 @@ export default defineCommand({
       .positional("file", { type: "string", describe: "The tenant file to write (default: <name>.yaml)" })
       .option("name", { type: "string", default: "my-tenant", describe: "Connection/tenant name" })
       .option("force", { type: "boolean", default: false, describe: "Overwrite an existing file" })
-      .example("$0 init tenants/acme-test.yaml --name InContact_TEST", "a new tenant file"),
+      .example("$0 init tenants/acme-test.yaml", "a starter file (name my-tenant)")
+      .example("$0 init --name InContact_TEST", "writes InContact_TEST.yaml"),
   run: async (args, { io, report, fail }) => {
     const { initTenantFile } = await import("../../tenant/init.js");
     const { emitFiles } = await import("../../build/emit.js");

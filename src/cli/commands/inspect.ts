@@ -6,7 +6,7 @@ export default defineCommand({
   command: "inspect <package>",
   describe: "Show a package's connection, origin and attributes (any T2P export, or a tenant file)",
   builder: (y) =>
-    y.positional("package", { type: "string", demandOption: true, describe: "Package zip, or a tenant file (compiled in memory)" }).example("$0 inspect INCONTACT.zip", "what is in an export"),
+    y.positional("package", { type: "string", demandOption: true, describe: "Package zip, or a tenant file (built in memory)" }).example("$0 inspect INCONTACT.zip", "what is in an export"),
   run: async (args, context) => {
     const read = await readInput(args.package, [], context);
     if (!read.model) return context.fail(read.diagnostics);

@@ -13,7 +13,8 @@ export default defineCommand({
       ),
     )
       .example("$0 plan tenants/acme-prod.yaml", "what a deploy would change")
-      .example("$0 plan tenants/acme-prod.yaml --format markdown --out plan.json", "a pull-request comment and the reviewed plan"),
+      .example("$0 plan t.yaml --out plan.json", "a plan to review, for deploy --plan")
+      .example("$0 plan t.yaml --format markdown", "a pull-request comment"),
   run: async (args, { io, color, report, fail }) => {
     const run = eicRunOptions(args, io);
     if (!run.options) return fail(run.diagnostics);

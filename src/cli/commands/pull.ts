@@ -14,8 +14,8 @@ export default defineCommand({
           .option("out", { type: "string", demandOption: true, describe: "The zip to write" }),
       ),
     )
-      .example("$0 pull tenants/acme-prod.yaml --out live.zip", "what prod has now")
-      .example("$0 pull --connection InContact_PROD --eic https://acme.saviyntcloud.com --out live.zip", "without a tenant file"),
+      .example("$0 pull t.yaml --out live.zip", "what the tenant has now")
+      .example("$0 pull --connection NAME --eic URL", "without a tenant file (and --out)"),
   run: async (args, { io, report, fail }) => {
     if ((args.tenant === undefined) === (args.connection === undefined)) return fail([diag("USAGE", "pull needs a tenant file or --connection NAME (one of them)")]);
     const run = eicRunOptions(args, io);

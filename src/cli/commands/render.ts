@@ -10,7 +10,10 @@ export default defineCommand({
         .positional("tenant", { type: "string", demandOption: true, describe: "Tenant file (.yaml or .json)" })
         .option("attr", { type: "string", describe: "Only this attribute (e.g. CreateAccountJSON)" })
         .option("out", { type: "string", describe: "Write one <Attribute>.json per document into this folder" }),
-    ).example("$0 render examples/tenants/acme-dev.yaml --attr CreateAccountJSON", "show the create call"),
+    )
+      .example("$0 render tenants/acme-dev.yaml", "every document, as pretty JSON")
+      .example("$0 render t.yaml --attr NAME", "one document (e.g. CreateAccountJSON)")
+      .example("$0 render t.yaml --out rendered/", "one <Attribute>.json per document"),
   run: async (args, { io, report }) => {
     const { renderTenant } = await import("../../build/compile.js");
     const rendered = await renderTenant(args.tenant, { cwd: io.cwd, set: args.set, ...(args.attr !== undefined ? { attr: args.attr } : {}) });

@@ -7,7 +7,8 @@ export default defineCommand({
   builder: (y) =>
     y
       .option("out", { type: "string", describe: "Write a copy to this file (atomically) instead of printing it" })
-      .example("$0 schema --out schemas/tenant.schema.json", "a copy for the tenants' repo"),
+      .example("$0 schema > tenant.schema.json", "print it")
+      .example("$0 schema --out tenant.schema.json", "write a copy (init points at it)"),
   run: async (args, { io, report }) => {
     const { tenantSchemaText } = await import("../../core/schemas.js");
     const text = tenantSchemaText();

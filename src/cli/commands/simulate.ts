@@ -12,8 +12,8 @@ export default defineCommand({
         .option("page-size", { type: "string", default: "10", describe: "Import page size and simulator list cap, or 'tenant' to keep the tenant's" })
         .option("knobs", { type: "string", describe: "JSON file of simulator knobs (faults, strictness, ...)" }),
     )
-      .example("$0 simulate examples/tenants/acme-dev.yaml", "run every operation of a tenant")
-      .example("$0 simulate INCONTACT.zip --base-url-from examples/tenants/acme-dev.yaml", "check a package"),
+      .example("$0 simulate tenants/acme-dev.yaml", "run every operation of a tenant")
+      .example("$0 simulate INCONTACT.zip", "a package: add --base-url-from TENANT"),
   run: async (args, { io, color }) => {
     const { simulate, formatSimulationJson, formatSimulationText, simulationExitCode } = await import("../../simulate/index.js");
     const result = await simulate(args.input, {

@@ -5,10 +5,9 @@ export default defineCommand({
   command: "validate <tenants..>",
   describe: "Load, validate, render and lint tenant files; writes nothing",
   builder: (y) =>
-    withSet(y.positional("tenants", { type: "string", array: true, demandOption: true, describe: "Tenant files (.yaml or .json)" })).example(
-      "$0 validate examples/tenants/acme-prod.yaml",
-      "check one tenant",
-    ),
+    withSet(y.positional("tenants", { type: "string", array: true, demandOption: true, describe: "Tenant files (.yaml or .json)" }))
+      .example("$0 validate tenants/acme-prod.yaml", "check one tenant, write nothing")
+      .example("$0 validate tenants/*.yaml", "check every tenant"),
   run: async (args, { io, report }) => {
     const { validateTenants } = await import("../../build/compile.js");
     const diagnostics: Diagnostic[] = [];
