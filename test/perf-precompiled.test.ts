@@ -78,6 +78,8 @@ describe("standalone validators", () => {
       "saviynt/connection-json.schema.json",
       "saviynt/import-account-ent-json.schema.json",
       "saviynt/provisioning-json.schema.json",
+      "simulator/knobs.schema.json",
+      "simulator/seed.schema.json",
       "tenant.schema.json",
     ]);
     // Under vitest src/generated/precompiled.ts is the empty stand-in: validatorFor compiles.

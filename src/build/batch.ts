@@ -25,6 +25,7 @@ import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { abortStaged, commitStaged, createStaging, emitFiles, settleStaged, stageFiles, type PlannedFile } from "./emit.js";
 import { loadTenant, type ParseCache } from "../tenant/load.js";
 import { assetUrl } from "../assets.js";
+import { acquireOutputLock, type HeldLock } from "./lock.js";
 
 export interface BuildOptions {
   tenants: readonly string[];
@@ -40,6 +41,8 @@ export interface BuildOptions {
   /** Node and zlib versions recorded in the manifest (the CLI passes process.versions). */
   runtime?: { node: string; zlib: string };
   onProgress?: (done: number, total: number, name: string) => void;
+  /** How long to wait for another build holding the output folder's lock (default 10 s). */
+  lockWaitMs?: number;
 }
 
 export interface PackageRecord {
@@ -118,6 +121,21 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   files = files.filter((f) => !skippedBases.includes(f));
 
   const outDir = resolve(options.cwd, options.outDir);
+  // One writer per output folder (issue 12): --check only reads and takes no lock.
+  let lock: HeldLock | undefined;
+  if (!options.check) {
+    const acquired = await acquireOutputLock(outDir, { label: options.outDir, ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}) });
+    if ("diagnostic" in acquired) return outcome([...diagnostics, acquired.diagnostic], [], skippedBases, options);
+    lock = acquired.lock;
+  }
+  try {
+    return await buildLocked(files, outDir, cache, skippedBases, diagnostics, options);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function buildLocked(files: string[], outDir: string, cache: ParseCache, skippedBases: string[], diagnostics: Diagnostic[], options: BuildOptions): Promise<BuildOutcome> {
   const staging = createStaging();
   /** --check: differences found so far, reported only when every tenant compiled. */
   const checked: Diagnostic[] = [];

@@ -2,11 +2,12 @@
  * A command argument that names a package: a zip read with the hardened reader, or a tenant file
  * compiled in memory and read back the same way — so inspect, lint and diff see one model.
  */
-import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { compileTenant } from "./compile.js";
 import { diag } from "../core/diagnostics.js";
-import { readPackage, ZIP_LIMITS, type ReadResult } from "../package/read.js";
+import { readPackage, type ReadResult } from "../package/read.js";
+import { LIMITS } from "../core/limits.js";
+import { readRegularFile } from "../core/read-file.js";
 
 export interface PackageInputOptions {
   cwd: string;
@@ -26,16 +27,8 @@ export async function readPackageInput(arg: string, options: PackageInputOptions
     if (!compiled.package) return { diagnostics: compiled.diagnostics, fatal: true };
     return readPackage(compiled.package.zip, { source: arg });
   }
-  const path = resolve(options.cwd, arg);
-  let size: number;
-  try {
-    size = (await stat(path)).size;
-  } catch (error) {
-    return { diagnostics: [diag("IO_READ", `cannot read ${arg}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { file: arg })], fatal: true };
-  }
-  // Bounded memory: refuse before reading a file no package could be.
-  if (size > ZIP_LIMITS.maxInputBytes) {
-    return { diagnostics: [diag("ZIP_LIMIT", `${arg} is ${size} bytes, more than the ${ZIP_LIMITS.maxInputBytes}-byte limit`, { file: arg })], fatal: true };
-  }
-  return readPackage(await readFile(path), { source: arg });
+  // Bounded memory: a regular file, refused before reading when no package could be that large.
+  const read = readRegularFile(resolve(options.cwd, arg), { maxBytes: LIMITS.packageFileBytes.value, display: arg });
+  if (!read.ok) return { diagnostics: [diag(read.reason === "too-large" ? LIMITS.packageFileBytes.code : "IO_READ", read.message, { file: arg })], fatal: true };
+  return readPackage(read.bytes, { source: arg });
 }

@@ -285,19 +285,14 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
         if (pageSize === undefined) throw new UsageError(`--page-size ${raw}: expected a number or "tenant"`);
         let knobs: Record<string, unknown> | undefined;
         if (args.knobs !== undefined) {
-          const { readFileSync } = await import("node:fs");
           const { resolve } = await import("node:path");
-          const { checkKnobs } = await import("../simulator/index.js");
-          let value: unknown;
-          try {
-            value = JSON.parse(readFileSync(resolve(io.cwd, args.knobs), "utf8"));
-          } catch (error) {
-            await report(args, [{ code: "IO_READ", severity: "error", message: `--knobs: ${(error as Error).message}`, file: args.knobs }]);
+          const { loadKnobs } = await import("../simulator/index.js");
+          const loaded = loadKnobs(resolve(io.cwd, args.knobs), args.knobs);
+          if (!loaded.knobs) {
+            await report(args, loaded.diagnostics);
             return 2;
           }
-          const problems = checkKnobs(value);
-          if (problems.length > 0) throw new UsageError(`--knobs ${args.knobs}: ${problems.join("; ")}`);
-          knobs = value as Record<string, unknown>;
+          knobs = loaded.knobs as Record<string, unknown>;
         }
         const result = await simulate(args.input, {
           cwd: io.cwd,

@@ -12,7 +12,7 @@
  * simulation can never reach a real system.
  */
 import { randomBytes } from "node:crypto";
-import { existsSync, readFileSync, statSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { extname, isAbsolute, relative, resolve } from "node:path";
 import pc from "picocolors";
 import { compileTenant } from "../build/compile.js";
@@ -37,7 +37,11 @@ import {
   type UrlPolicy,
 } from "../executor/index.js";
 import { diagnosticToJson } from "../core/format.js";
-import { readPackage, ZIP_LIMITS } from "../package/read.js";
+import { readPackage } from "../package/read.js";
+import { TENANT_FILE } from "../build/package-input.js";
+import { LIMITS } from "../core/limits.js";
+import { readRegularFile } from "../core/read-file.js";
+import { redactQuery } from "../saviynt/redaction.js";
 import { demoSeed, loadSeed, startSimulator, type SimKnobs, type SimSeed, type Simulator } from "../simulator/index.js";
 
 /** Page size forced on tenant inputs (and the simulator's list cap) so the default seed spans 3 pages. */
@@ -275,13 +279,13 @@ function finish(report: SimulationReport): SimulationReport {
 }
 
 function isZip(file: string): boolean {
-  if (extname(file).toLowerCase() === ".zip") return true;
-  try {
-    const fd = readFileSync(file).subarray(0, 4);
-    return fd.length === 4 && fd[0] === 0x50 && fd[1] === 0x4b && fd[2] === 0x03 && fd[3] === 0x04;
-  } catch {
-    return false;
-  }
+  const ext = extname(file).toLowerCase();
+  if (ext === ".zip") return true;
+  if (TENANT_FILE.test(file)) return false;
+  // Any other name: sniff the zip signature (a regular file only; a FIFO or device is then refused by the tenant reader).
+  const read = readRegularFile(file, { maxBytes: LIMITS.packageFileBytes.value });
+  const head = read.ok ? read.bytes : Buffer.alloc(0);
+  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 }
 
 /** Relative to cwd when that is short (at most two `..`), else absolute. */
@@ -342,26 +346,20 @@ async function prepare(
   }
 
   // A package zip.
-  let bytes: Buffer;
-  try {
-    if (statSync(file).size > ZIP_LIMITS.maxInputBytes) {
-      report.fatal = true;
-      report.diagnostics.push(diag("ZIP_LIMIT", `${display} is larger than ${ZIP_LIMITS.maxInputBytes} bytes`, { file: display }));
-      return undefined;
-    }
-    bytes = readFileSync(file);
-  } catch (e) {
+  const input = readRegularFile(file, { maxBytes: LIMITS.packageFileBytes.value, display });
+  if (!input.ok) {
     report.fatal = true;
-    report.diagnostics.push(diag("IO_READ", `cannot read ${display}: ${(e as Error).message}`, { file: display }));
+    report.diagnostics.push(diag(input.reason === "too-large" ? LIMITS.packageFileBytes.code : "IO_READ", input.message, { file: display }));
     return undefined;
   }
+  const bytes = input.bytes;
   const read = await readPackage(bytes, { source: display });
   if (read.fatal || !read.model) {
     report.fatal = true;
     report.diagnostics.push(...read.diagnostics.filter((d) => d.severity === "error"));
     return undefined;
   }
-  const documents: Record<string, unknown> = {};
+  const documents: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   let packagedConnection = "absent";
   for (const a of read.model.connection.attributes) {
     if (a.name === "ConnectionJSON") {
@@ -621,7 +619,8 @@ async function runSteps(ctx: ExecutorContext, sim: Simulator, prepared: Prepared
       }
     }
 
-    step.calls = ctx.calls.slice(callStart);
+    // Paths as sent may carry a credential in the query (?access_token=…): never in a report.
+    step.calls = ctx.calls.slice(callStart).map((call) => ({ ...call, path: redactQuery(call.path) }));
     step.changes = diffState(before, sim.dump());
     for (const c of step.checks) if (!c.pass) failStep(`${c.name}: ${c.detail}`);
     report.steps.push(step);

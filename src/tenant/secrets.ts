@@ -3,9 +3,10 @@
  * needed: the `--with-secrets` ConnectionJSON file and `simulate` (which generates its own).
  * Everywhere else a secret is shown as a placeholder naming its source, never its value.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
+import { LIMITS } from "../core/limits.js";
+import { readRegularFile } from "../core/read-file.js";
 import type { SecretRef, TenantConfig } from "./validate.js";
 
 export const SECRET_FIELDS = ["clientId", "clientSecret", "accessKeyId", "accessKeySecret", "refreshToken"] as const;
@@ -49,12 +50,10 @@ export function resolveSecrets(tenant: TenantConfig, source: SecretSource): { va
       if (value === undefined || value === "") diagnostics.push(diag("SECRET_ENV_MISSING", `environment variable ${ref.env} (cxone.auth.${field}) is not set`, where));
       else values[field] = value;
     } else {
-      try {
-        values[field] = readFileSync(resolve(source.baseDir, ref.file), "utf8").replace(/\r?\n$/, "");
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? "error";
-        diagnostics.push(diag("SECRET_FILE_MISSING", `cannot read secret file ${ref.file} (cxone.auth.${field}): ${code}`, where));
-      }
+      const read = readRegularFile(resolve(source.baseDir, ref.file), { maxBytes: LIMITS.secretFileBytes.value, display: ref.file });
+      if (read.ok) values[field] = read.bytes.toString("utf8").replace(/\r?\n$/, "");
+      else if (read.reason === "too-large") diagnostics.push(diag("LIMIT_FILE_SIZE", `secret file ${read.message} (cxone.auth.${field})`, where));
+      else diagnostics.push(diag("SECRET_FILE_MISSING", `cannot read secret file (cxone.auth.${field}): ${read.message}`, where));
     }
   }
   return { values, diagnostics };
