@@ -21,17 +21,17 @@ export interface Limit {
 }
 
 export const LIMITS = {
-  tenantFileBytes: { value: 1 * MiB, code: "LIMIT_FILE_SIZE", what: "tenant file or `extends` base", unit: "bytes" },
+  tenantFileBytes: { value: 128 * KiB, code: "LIMIT_FILE_SIZE", what: "tenant file or `extends` base", unit: "bytes" },
   secretFileBytes: { value: 64 * KiB, code: "LIMIT_FILE_SIZE", what: "`{file: …}` secret", unit: "bytes" },
-  packageFileBytes: { value: 64 * MiB, code: "ZIP_LIMIT", what: "package zip", unit: "bytes" },
+  packageFileBytes: { value: 16 * MiB, code: "ZIP_LIMIT", what: "package zip", unit: "bytes" },
   seedFileBytes: { value: 16 * MiB, code: "LIMIT_FILE_SIZE", what: "simulator seed file", unit: "bytes" },
   knobsFileBytes: { value: 1 * MiB, code: "LIMIT_FILE_SIZE", what: "simulator knobs file", unit: "bytes" },
   zipEntries: { value: 64, code: "ZIP_LIMIT", what: "entries in a package zip", unit: "entries" },
-  zipEntryBytes: { value: 16 * MiB, code: "ZIP_LIMIT", what: "one inflated zip entry", unit: "bytes" },
-  zipTotalBytes: { value: 64 * MiB, code: "ZIP_LIMIT", what: "all inflated zip entries together", unit: "bytes" },
+  zipEntryBytes: { value: 8 * MiB, code: "ZIP_LIMIT", what: "one inflated zip entry", unit: "bytes" },
+  zipTotalBytes: { value: 16 * MiB, code: "ZIP_LIMIT", what: "all inflated zip entries together", unit: "bytes" },
   zipRatio: { value: 1000, code: "ZIP_LIMIT", what: "compression ratio of one entry", unit: "ratio" },
   yamlDepth: { value: 64, code: "LIMIT_DEPTH", what: "nesting of a tenant file (YAML or JSON, after aliases)", unit: "levels" },
-  tenantValues: { value: 100_000, code: "TENANT_TOO_COMPLEX", what: "values in a tenant file after expanding aliases", unit: "values" },
+  tenantValues: { value: 10_000, code: "TENANT_TOO_COMPLEX", what: "values in a tenant file after expanding aliases", unit: "values" },
   tenantStringLength: { value: 64 * KiB, code: "LIMIT_STRING", what: "one string in a tenant file or `--set` value", unit: "characters" },
   jsonDepth: { value: 64, code: "LIMIT_DEPTH", what: "nesting of a JSON document (package file, attribute, nested httpParams, seed, knobs)", unit: "levels" },
   jsonValues: { value: 100_000, code: "LIMIT_COUNT", what: "values in one JSON document", unit: "values" },

@@ -138,8 +138,21 @@ function withoutRef(schema: JsonSchema): JsonSchema {
   return rest;
 }
 
+/** schemasAt results by path shape (list indices folded): every value of a tenant asks, most share a shape. */
+const schemasAtCache = new Map<string, JsonSchema[]>();
+const SCHEMAS_AT_CACHE_MAX = 10_000;
+
 /** The subschema(s) at a data path; oneOf branches are all returned. */
 export function schemasAt(segments: readonly (string | number)[]): JsonSchema[] {
+  const key = JSON.stringify(segments.map((s) => (typeof s === "number" ? 0 : s)));
+  const hit = schemasAtCache.get(key);
+  if (hit) return hit;
+  const found = schemasAtUncached(segments);
+  if (schemasAtCache.size < SCHEMAS_AT_CACHE_MAX) schemasAtCache.set(key, found);
+  return found;
+}
+
+function schemasAtUncached(segments: readonly (string | number)[]): JsonSchema[] {
   let current: JsonSchema[] = [tenantSchema()];
   for (const segment of segments) {
     const next: JsonSchema[] = [];

@@ -430,8 +430,8 @@ interface Budget {
 }
 
 /** Counts a parsed document against the package's budget; false (and reported) when a limit is crossed. */
-function spend(parsed: JsonParse, subject: string, path: string | undefined, report: Report, budget: Budget): boolean {
-  const limit = parsed.ok ? nestedLimit(parsed.value) : parsed.limit;
+function spend(parsed: JsonParse, subject: string, path: string | undefined, report: Report, budget: Budget, nested: boolean): boolean {
+  const limit = parsed.ok ? (nested ? nestedLimit(parsed.value) : undefined) : parsed.limit;
   if (limit) {
     report(limit.code, `${subject}: ${limit.message}`, path !== undefined ? { path } : {});
     budget.refused = true;
@@ -489,7 +489,8 @@ function parseFile(member: ZipMember, report: Report, budget: Budget): unknown {
   }
   if (/[^\u0000-\u007f]/.test(text)) report("PKG_NON_ASCII", `${member.name} is not pure ASCII (native exports escape every non-ASCII character)`);
   const parsed = parseJsonText(text);
-  if (!spend(parsed, member.name, undefined, report, budget)) return undefined;
+  // Strings in the package files are attribute values, measured when each attribute is parsed.
+  if (!spend(parsed, member.name, undefined, report, budget, false)) return undefined;
   if (!parsed.ok) {
     report("PKG_JSON_INVALID", `${member.name} is not valid JSON: ${parsed.error}`);
     return undefined;
@@ -597,7 +598,7 @@ function readAttribute(name: string, index: number, raw: string | null, extra: R
     text = text.slice(1);
   }
   const parsed = parseJsonText(text);
-  if (!spend(parsed, `attribute ${name}`, name, report, budget)) return attr;
+  if (!spend(parsed, `attribute ${name}`, name, report, budget, true)) return attr;
   if (parsed.ok) {
     setState("json");
     attr.json = parsed.value;
@@ -642,7 +643,8 @@ export function parseJsonText(text: string): JsonParse {
   const shape = measureJson(text);
   if (shape.problem) {
     const p = shape.problem;
-    return { ok: false, error: `${p.message} at line ${p.line}, column ${p.col}`, limit: { ...p, message: `${p.message} at line ${p.line}, column ${p.col}` } };
+    const message = `line ${p.line}, column ${p.col}: ${p.message}`;
+    return { ok: false, error: message, limit: { ...p, message } };
   }
   try {
     return { ok: true, value: JSON.parse(text), values: shape.values };

@@ -198,23 +198,23 @@ function parseSource(text: string, file: string, diagnostics: Diagnostic[]): LNo
     diagnostics.push(diag("LIMIT_DEPTH", `nesting deeper than ${MAX_DEPTH} levels`, { file, ...lineCol(source, deep) }));
     return undefined;
   }
-  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  // uniqueKeys is checked below in linear time: the parser's own check compares every pair of keys.
+  const doc = parseDocument(source, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  if (doc.errors.length > 0) {
+  const duplicates = duplicateKeys(doc);
+  if (doc.errors.length > 0 || duplicates.length > 0) {
     // Duplicate keys are each a problem of their own; of the syntax errors only the first is
     // reliable (the parser's later errors are mostly consequences of it).
-    const duplicates = doc.errors.filter((e) => e.code === "DUPLICATE_KEY");
     // At one position the parser may report a consequence before the cause: prefer the more telling code.
     const rank = (code: string) => (code === "MULTILINE_IMPLICIT_KEY" || code === "TAB_AS_INDENT" ? 0 : 1);
     const syntax = doc.errors.filter((e) => e.code !== "DUPLICATE_KEY").sort((a, b) => a.pos[0] - b.pos[0] || rank(a.code) - rank(b.code));
-    for (const error of duplicates) {
-      const first = firstOccurrence(doc, error.pos[0]);
-      const name = first ? JSON.stringify(first.key) + " " : "";
-      const earlier = first ? ` (first written on line ${lineCounter.linePos(first.offset).line})` : "";
-      diagnostics.push(diag("TENANT_DUPLICATE_KEY", `key ${name}appears twice in this mapping${earlier}; keep one`, at(error.pos[0])));
+    for (const dup of duplicates) {
+      diagnostics.push(
+        diag("TENANT_DUPLICATE_KEY", `key ${JSON.stringify(dup.key)} appears twice in this mapping (first written on line ${lineCounter.linePos(dup.first).line}); keep one`, at(dup.offset)),
+      );
     }
     const first = syntax[0];
     if (first) {
@@ -354,20 +354,24 @@ function unclosedQuoteStart(doc: Document, end: number): number | undefined {
   return found;
 }
 
-/** The duplicated key at `offset` and the offset of its first occurrence in the same mapping. */
-function firstOccurrence(doc: Document, offset: number): { key: string; offset: number } | undefined {
-  let found: { key: string; offset: number } | undefined;
+/**
+ * Keys written twice in one mapping, with the offset of the repeat and of the first occurrence:
+ * one Map per mapping (the nesting is already bounded, so the walk cannot overflow).
+ */
+function duplicateKeys(doc: Document): { key: string; offset: number; first: number }[] {
+  const found: { key: string; offset: number; first: number }[] = [];
   const visitNode = (node: unknown): void => {
-    if (found !== undefined || !node) return;
     if (isMap(node)) {
-      const keys = node.items.map((pair) => pair.key as YamlNode | null);
-      const dup = keys.find((k) => k?.range?.[0] === offset);
-      if (dup && isScalar(dup)) {
-        const first = keys.find((k) => isScalar(k) && k.value === dup.value);
-        if (first && first !== dup && first.range) found = { key: String(dup.value), offset: first.range[0] };
-        return;
+      const seen = new Map<unknown, number>();
+      for (const pair of node.items) {
+        const key = pair.key as YamlNode | null;
+        if (isScalar(key) && key.range) {
+          const first = seen.get(key.value);
+          if (first === undefined) seen.set(key.value, key.range[0]);
+          else found.push({ key: String(key.value), offset: key.range[0], first });
+        }
+        visitNode(pair.value);
       }
-      node.items.forEach((pair) => visitNode(pair.value));
     } else if (isSeq(node)) node.items.forEach(visitNode);
   };
   visitNode(doc.contents);

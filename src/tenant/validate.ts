@@ -172,6 +172,8 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
   /** `parent\0key` of every key an unknown key's "did you mean" proposes. */
   const suggested = new Set<string>();
   const missingKeys: { pointer: string; key: string }[] = [];
+  /** Allowed keys by parent pointer: a mapping with many unknown keys is looked up once. */
+  const allowed = new Map<string, { concrete: string[]; summary: string }>();
 
   for (const error of errors) {
     const pointer = error.instancePath;
@@ -187,7 +189,8 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
     if (error.keyword === "additionalProperties" || error.keyword === "propertyNames") {
       const key = String(error.keyword === "additionalProperties" ? error.params.additionalProperty : error.params.propertyName);
       const child = `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
-      const names = allowedKeys(segments);
+      let names = allowed.get(pointer);
+      if (!names) allowed.set(pointer, (names = allowedKeys(segments)));
       const hint = nameHint(key, names.concrete);
       if (hint) suggested.add(`${pointer}\u0000${hint}`);
       const help = hint ? ` — did you mean "${hint}"?` : names.summary ? ` (expected ${names.summary})` : "";
