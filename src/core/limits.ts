@@ -37,6 +37,7 @@ export const LIMITS = {
   jsonValues: { value: 100_000, code: "LIMIT_COUNT", what: "values in one JSON document", unit: "values" },
   packageValues: { value: 250_000, code: "LIMIT_COUNT", what: "values in all JSON documents of one package together", unit: "values" },
   jsonStringLength: { value: 1 * MiB, code: "LIMIT_STRING", what: "one string in a JSON document (an attribute value included)", unit: "characters" },
+  seedValues: { value: 2_000_000, code: "LIMIT_COUNT", what: "values in a simulator seed file (up to 10,000 agents)", unit: "values" },
   attributes: { value: 1000, code: "LIMIT_COUNT", what: "attributes in a connection's EXTERNAL_ATTR", unit: "attributes" },
   setSegments: { value: 32, code: "LIMIT_SET_PATH", what: "segments of a `--set` path", unit: "segments" },
 } as const satisfies Record<string, Limit>;
@@ -50,7 +51,7 @@ export function formatLimit(limit: Limit): string {
     if (v % MiB === 0) return `${v / MiB} MiB`;
     if (v % KiB === 0) return `${v / KiB} KiB`;
   }
-  if (limit.unit === "characters" && v % KiB === 0) return `${v / KiB} Ki characters`;
+  if (limit.unit === "ratio") return `${v}:1`;
   // Grouped by hand: no locale may change what savpkg prints.
   return `${String(v).replace(/\B(?=(\d{3})+$)/g, ",")} ${limit.unit}`;
 }

@@ -22,7 +22,7 @@ export const GUID_PATTERN = /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 /** Agent keys the simulator derives itself; a seed that carries them has them dropped. */
 const DERIVED_AGENT_KEYS = new Set(["teamName", "profileName"]);
 /** A seed holds up to 10,000 agents (schemas/simulator/seed.schema.json): more values than one package document. */
-const SEED_SHAPE = { depth: LIMITS.jsonDepth.value, values: 2_000_000, stringLength: LIMITS.jsonStringLength.value };
+const SEED_SHAPE = { depth: LIMITS.jsonDepth.value, values: LIMITS.seedValues.value, stringLength: LIMITS.jsonStringLength.value };
 
 export interface SeedResult {
   seed?: SimSeed;
