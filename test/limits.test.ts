@@ -231,9 +231,9 @@ describe("prototype keys", () => {
   });
   test("knobs with __proto__ or an out-of-range latency are refused", async () => {
     put("proto-knobs.json", '{"__proto__": {"listCap": 1}}');
-    expect(await refused(["simulate", "acme-dev.yaml", "--knobs", "proto-knobs.json"], "USAGE")).toContain("unknown knob '__proto__'");
+    expect(await refused(["simulate", "acme-dev.yaml", "--knobs", "proto-knobs.json"], "SIM_KNOBS_INVALID")).toContain("unknown knob '__proto__'");
     put("slow-knobs.json", '{"faults": [{"path": "/x", "latencyMs": 99999999999}]}');
-    expect(await refused(["simulate", "acme-dev.yaml", "--knobs", "slow-knobs.json"], "USAGE")).toContain("faults[0].latencyMs must be <= 60000");
+    expect(await refused(["simulate", "acme-dev.yaml", "--knobs", "slow-knobs.json"], "SIM_KNOBS_INVALID")).toContain("faults[0].latencyMs must be <= 60000");
     expect(checkKnobs({ toString: 1 })[0]).toContain("unknown knob 'toString'");
     expect(checkKnobs({ tokenFailureStatus: 418 })[0]).toContain("tokenFailureStatus must be one of 400, 401, 500, 503");
     expect(checkKnobs({ faults: [{ path: "/x" }] })[0]).toContain("needs a status or a latencyMs");

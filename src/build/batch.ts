@@ -19,6 +19,8 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { LIMITS } from "../core/limits.js";
+import { readRegularFile } from "../core/read-file.js";
 import { join, relative, resolve } from "node:path";
 import { compileTenant, packagePaths, planTenantFiles, tenantName, type CompileResult } from "./compile.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
@@ -222,7 +224,7 @@ async function buildLocked(files: string[], outDir: string, cache: ParseCache, s
 
 function isOnDisk(outDir: string, record: PackageRecord): boolean {
   try {
-    return sha256(readFileSync(join(outDir, record.package))) === record.sha256;
+    return sha256(readOutput(join(outDir, record.package))) === record.sha256;
   } catch {
     return false;
   }
@@ -270,7 +272,7 @@ function checkFiles(planned: readonly PlannedFile[], outDir: string, outLabel: s
   for (const file of planned) {
     let onDisk: Buffer | undefined;
     try {
-      onDisk = readFileSync(file.path);
+      onDisk = readOutput(file.path);
     } catch {
       out.push(diag("BUILD_MISSING", `${label(file.path)} is missing; run savpkg build`, { file: label(file.path) }));
       continue;
@@ -361,7 +363,7 @@ function verifiedRecords(outDir: string): PackageRecord[] {
     if (rest.length > 0 || file !== "INCONTACT.zip" || !folder || folder === "." || folder === ".." || folder.includes("\\")) continue;
     let bytes: Buffer;
     try {
-      bytes = readFileSync(join(outDir, p.package));
+      bytes = readOutput(join(outDir, p.package));
     } catch {
       continue;
     }
@@ -387,7 +389,7 @@ function sumsLine(p: Pick<PackageRecord, "sha256" | "package">): string {
 
 function sameBytes(path: string, bytes: Uint8Array): boolean {
   try {
-    return readFileSync(path).equals(Buffer.from(bytes));
+    return readOutput(path).equals(Buffer.from(bytes));
   } catch {
     return false;
   }
@@ -395,7 +397,7 @@ function sameBytes(path: string, bytes: Uint8Array): boolean {
 
 function readText(path: string): string | undefined {
   try {
-    return readFileSync(path, "utf8");
+    return readOutput(path).toString("utf8");
   } catch {
     return undefined;
   }
@@ -415,12 +417,22 @@ function hashFiles(files: readonly string[], bases: Map<string, string>): string
   for (const [i, f] of files.entries()) {
     let h = i > 0 ? bases.get(f) : undefined;
     if (h === undefined) {
-      h = sha256(readFileSync(f));
+      h = sha256(readOutput(f));
       if (i > 0) bases.set(f, h);
     }
     hash.update(h).update("\n");
   }
   return hash.digest("hex");
+}
+
+/**
+ * A file of the output folder (or a tenant file already read once): a regular file within the
+ * package size limit, else it throws like readFileSync, which every caller treats as "not there".
+ */
+function readOutput(path: string): Buffer {
+  const read = readRegularFile(path, { maxBytes: LIMITS.packageFileBytes.value });
+  if (!read.ok) throw new Error(read.message);
+  return read.bytes;
 }
 
 function toPosix(p: string): string {

@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import { compileTenant } from "./compile.js";
-import { diag } from "../core/diagnostics.js";
+import { diag, exitCodeFor } from "../core/diagnostics.js";
 import { readPackage, type ReadResult } from "../package/read.js";
 import { LIMITS } from "../core/limits.js";
 import { readRegularFile } from "../core/read-file.js";
@@ -30,5 +30,11 @@ export async function readPackageInput(arg: string, options: PackageInputOptions
   // Bounded memory: a regular file, refused before reading when no package could be that large.
   const read = readRegularFile(resolve(options.cwd, arg), { maxBytes: LIMITS.packageFileBytes.value, display: arg });
   if (!read.ok) return { diagnostics: [diag(read.reason === "too-large" ? LIMITS.packageFileBytes.code : "IO_READ", read.message, { file: arg })], fatal: true };
-  return readPackage(read.bytes, { source: arg });
+  return unreadable(await readPackage(read.bytes, { source: arg }), arg);
+}
+
+/** A zip that yields no model ends with one exit-2 diagnostic, so the exit policy needs no special case. */
+function unreadable(result: ReadResult, arg: string): ReadResult {
+  if (!result.fatal || exitCodeFor(result.diagnostics) === 2) return result;
+  return { ...result, diagnostics: [...result.diagnostics, diag("PKG_UNREADABLE", `${arg} cannot be read as a connection package`, { file: arg })] };
 }

@@ -6,6 +6,7 @@
  *
  * Sources: reference/saviynt-rest.md §2.2 (ConnectionJSON auth blocks), §2.4 (headers), §6.1 #6.
  */
+import { parseExpression, replaceExpressions, subtrees } from "./expression/index.js";
 
 /** Keys whose literal values are credentials, compared after lower-casing and dropping `-`/`_`. */
 const SECRET_KEY_SUFFIXES = ["password", "passwd", "secret", "token", "passphrase", "key", "credential", "credentials", "assertion"];
@@ -38,20 +39,18 @@ export function isSecretSubtree(key: string): boolean {
 }
 
 /**
- * A value that names a credential without holding it: only `${…}` bindings (without quotes
- * inside, which could hide a Groovy string literal), savpkg's `@@NAME@@` placeholders and
- * an auth scheme word. Such values stay visible so that reviews can see wiring changes.
- * Each pass removes at least one binding and at most 100 passes are made: linear in the length.
+ * A value that names a credential without holding it: only `${…}` bindings (that parse and hold
+ * no string literal, which could hide a credential), savpkg's `@@NAME@@` placeholders and an
+ * auth scheme word. Such values stay visible so that reviews can see wiring changes.
  */
 export function isReferenceOnly(value: string): boolean {
-  let rest = value;
-  let guard = 0;
-  while (rest.includes("${") && guard++ < 100) {
-    const next = rest.replace(/\$\{[^{}"']*\}/g, "");
-    if (next === rest) return false;
-    rest = next;
-  }
-  if (rest.includes("${")) return false;
+  let references = true;
+  let rest = replaceExpressions(value, (span) => {
+    const parsed = parseExpression(span.body);
+    if (!parsed.ok || [...subtrees(parsed.node)].some((n) => n.kind === "literal" && typeof n.value === "string")) references = false;
+    return "";
+  });
+  if (rest === undefined || !references) return false;
   rest = rest.replace(/@@[A-Za-z0-9_:./-]+@@/g, "").replace(/\b(Bearer|Basic|Token|Bot|SSWS|OAuth)\b/gi, "");
   return rest.trim() === "" && value.trim() !== "";
 }

@@ -16,7 +16,7 @@ import { existsSync } from "node:fs";
 import { extname, isAbsolute, relative, resolve } from "node:path";
 import pc from "picocolors";
 import { compileTenant } from "../build/compile.js";
-import { diag, hasErrors, sortDiagnostics, type Diagnostic } from "../core/diagnostics.js";
+import { diag, exitCodeFor, hasErrors, sortDiagnostics, type Diagnostic } from "../core/diagnostics.js";
 import {
   compareIds,
   ExecutorContext,
@@ -42,7 +42,7 @@ import { TENANT_FILE } from "../build/package-input.js";
 import { LIMITS } from "../core/limits.js";
 import { readRegularFile } from "../core/read-file.js";
 import { redactQuery } from "../saviynt/redaction.js";
-import { demoSeed, loadSeed, startSimulator, type SimKnobs, type SimSeed, type Simulator } from "../simulator/index.js";
+import { demoSeed, loadKnobs, loadSeed, startSimulator, type SimKnobs, type SimSeed, type Simulator } from "../simulator/index.js";
 
 /** Page size forced on tenant inputs (and the simulator's list cap) so the default seed spans 3 pages. */
 export const DEFAULT_SIM_PAGE_SIZE = 10;
@@ -91,10 +91,15 @@ export interface SimulateOptions {
   seed?: string;
   /** `--set` overrides for tenant inputs. */
   set?: readonly string[];
-  /** Page size for tenant inputs and the simulator's list cap (default 10); null keeps the tenant's. */
-  pageSize?: number | null;
+  /**
+   * Page size for tenant inputs and the simulator's list cap (default 10); null or "tenant" keeps
+   * the tenant's. A string is the command-line value, checked here.
+   */
+  pageSize?: number | null | string;
   /** Simulator knobs (faults, strictness, …). */
   knobs?: Partial<SimKnobs>;
+  /** A JSON file of knobs, read and checked here (applied under `knobs`). */
+  knobsFile?: string;
   /** Identity attributes merged over SAMPLE_IDENTITY. */
   identity?: Record<string, Json>;
   /** Entitlement to add/remove per type (default: the first imported one the account is not in). */
@@ -178,11 +183,18 @@ interface Credentials {
   accessKeySecret: string;
 }
 
+function parsePageSize(raw: SimulateOptions["pageSize"]): number | null {
+  if (raw === undefined) return DEFAULT_SIM_PAGE_SIZE;
+  if (raw === null || raw === "tenant") return null;
+  if (typeof raw === "number") return raw;
+  return /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+}
+
 export async function simulate(input: string, options: SimulateOptions): Promise<SimulationReport> {
   const file = resolve(options.cwd, input);
   const display = displayPath(file, options.cwd);
   const kind: "tenant" | "zip" = isZip(file) ? "zip" : "tenant";
-  const pageSize = options.pageSize === undefined ? DEFAULT_SIM_PAGE_SIZE : options.pageSize;
+  const pageSize = parsePageSize(options.pageSize);
   const report: SimulationReport = {
     ok: false,
     fatal: false,
@@ -201,7 +213,13 @@ export async function simulate(input: string, options: SimulateOptions): Promise
   };
 
   if (pageSize !== null && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000)) {
-    return fatal([diag("USAGE", `page size ${String(pageSize)}: expected an integer from 1 to 10000`)]);
+    return fatal([diag("USAGE", `--page-size ${String(options.pageSize)}: expected an integer from 1 to 10000, or "tenant"`)]);
+  }
+  let fileKnobs: Partial<SimKnobs> = {};
+  if (options.knobsFile !== undefined) {
+    const loaded = loadKnobs(resolve(options.cwd, options.knobsFile), options.knobsFile);
+    if (!loaded.knobs) return fatal(loaded.diagnostics);
+    fileKnobs = loaded.knobs;
   }
   if (kind === "tenant" && options.baseUrlFrom) report.notes.push("--base-url-from is ignored for a tenant input (the tenant names its own base URL)");
 
@@ -231,7 +249,7 @@ export async function simulate(input: string, options: SimulateOptions): Promise
     accessKeyId: `SIMKEY${hex(8).toUpperCase()}`,
     accessKeySecret: hex(24),
   };
-  const knobs: Partial<SimKnobs> = { ...(pageSize !== null ? { listCap: pageSize } : {}), ...(options.knobs ?? {}) };
+  const knobs: Partial<SimKnobs> = { ...(pageSize !== null ? { listCap: pageSize } : {}), ...fileKnobs, ...(options.knobs ?? {}) };
   let sim: Simulator;
   try {
     sim = await startSimulator({ seed, clients: [{ clientId: creds.clientId, clientSecret: creds.clientSecret }], accessKeys: [{ accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret }], knobs });
@@ -949,7 +967,11 @@ export function formatSimulationJson(report: SimulationReport): string {
   );
 }
 
-/** The exit code of `savpkg simulate`: 0 all steps passed, 1 a step failed, 2 the input could not be used. */
+/**
+ * The exit code of `savpkg simulate`: 0 all steps passed, 1 a step failed, 2 the input could not be
+ * used (1 already means "a step failed", so input problems are escalated to 2).
+ */
 export function simulationExitCode(report: SimulationReport): number {
-  return report.fatal ? 2 : report.ok ? 0 : 1;
+  if (report.fatal) return exitCodeFor(report.diagnostics, { inputProblemsAre: 2 }) || 2;
+  return report.ok ? 0 : 1;
 }

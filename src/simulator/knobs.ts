@@ -77,10 +77,10 @@ export function loadKnobs(file: string, display = file): KnobsFileResult {
   try {
     value = JSON.parse(text);
   } catch (error) {
-    return { diagnostics: [diag("USAGE", `--knobs ${display}: not valid JSON (${(error as Error).message})`, { file: display })] };
+    return { diagnostics: [diag("SIM_KNOBS_INVALID", `--knobs ${display}: not valid JSON (${(error as Error).message})`, { file: display })] };
   }
   const problems = checkKnobs(value);
-  if (problems.length > 0) return { diagnostics: [diag("USAGE", `--knobs ${display}: ${problems.join("; ")}`, { file: display })] };
+  if (problems.length > 0) return { diagnostics: [diag("SIM_KNOBS_INVALID", `--knobs ${display}: ${problems.join("; ")}`, { file: display })] };
   return { knobs: value as Partial<SimKnobs>, diagnostics: [] };
 }
 
