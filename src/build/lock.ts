@@ -45,7 +45,9 @@ export async function acquireOutputLock(outDir: string, options: LockOptions = {
   try {
     createdDir = mkdirSync(outDir, { recursive: true });
   } catch (error) {
-    return { diagnostic: diag("IO_WRITE", `cannot create ${label}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { file: label }) };
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    const reason = code === "ENOTDIR" || code === "EEXIST" ? "a file is in the way of the folder" : code === "EACCES" || code === "EPERM" ? "permission denied" : code;
+    return { diagnostic: diag("IO_WRITE", `cannot write ${label}: ${reason}; nothing was written`, { file: label }) };
   }
   const mine: LockContent = { pid: process.pid, started: new Date(Date.now() - process.uptime() * 1000).toISOString(), token: randomBytes(8).toString("hex") };
   const text = JSON.stringify(mine) + "\n";
