@@ -8,6 +8,7 @@ import { checkAttributes } from "../package/rules.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import type { PlannedFile } from "./emit.js";
 import { escapePointer } from "../core/json.js";
+import { checkSourceDateEpoch, DOS_TIME_RANGE_TEXT, inDosTimeRange } from "../core/source-date-epoch.js";
 import { loadTenant, type LoadResult, type ParseCache } from "../tenant/load.js";
 import type { PackedPackage } from "../package/pack.js";
 import { renderAttributes, type RenderedAttributes } from "../tenant/render.js";
@@ -52,7 +53,7 @@ export async function compileTenant(file: string, options: CompileOptions = {}):
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
   });
-  const result: CompileResult = { name, file, loaded, diagnostics: [...loaded.diagnostics] };
+  const result: CompileResult = { name, file, loaded, diagnostics: [...loaded.diagnostics, ...(options.sourceDateEpoch !== undefined ? checkSourceDateEpoch(options.sourceDateEpoch) : [])] };
   if (hasErrors(result.diagnostics)) return result;
   if (loaded.abstract) {
     const at = loaded.locations.get("/abstract")?.key;
@@ -66,6 +67,13 @@ export async function compileTenant(file: string, options: CompileOptions = {}):
   result.diagnostics.push(...validated.diagnostics);
   if (!validated.tenant || hasErrors(result.diagnostics)) return result;
   result.tenant = validated.tenant;
+  const exportedAt = validated.tenant.package.exportedAt;
+  if (exportedAt !== undefined && !inDosTimeRange(Date.parse(exportedAt))) {
+    // Outside the DOS range the entry headers would be clamped while the entry names keep the real stamp.
+    const at = loaded.locations.get("/package/exportedAt")?.value;
+    result.diagnostics.push(diag("TENANT_RANGE", `package.exportedAt ${exportedAt} must be ${DOS_TIME_RANGE_TEXT}`, { ...(at ?? {}), path: "package.exportedAt" }));
+    return result;
+  }
 
   const rendered = renderAttributes(validated.tenant, options.secrets ? { secrets: options.secrets } : {});
   result.diagnostics.push(...rendered.diagnostics);
@@ -143,7 +151,7 @@ export async function validateTenants(files: readonly string[], options: Compile
 }
 
 export interface RenderTenantResult {
-  /** What to print: one document (`attr`), or all of them keyed by attribute. Absent on errors. */
+  /** What to print: one document (`attr`), or all of them keyed by attribute. Absent exactly when `diagnostics` hold an error. */
   output?: unknown;
   /** The same documents as files `<dir>/<Attribute>.json` (render --out). */
   files: (dir: string) => PlannedFile[];
@@ -157,7 +165,9 @@ export async function renderTenant(file: string, options: CompileOptions & { att
     return { ...none, diagnostics: [diag("USAGE", `--attr ${options.attr}: expected one of ${RENDERED_ATTRIBUTES.join(", ")}`)] };
   }
   const result = await compileTenant(file, { ...options, noPack: true });
-  if (!result.attributes || hasErrors(result.diagnostics)) return { ...none, diagnostics: result.diagnostics };
+  // No output always comes with an error, so the exit policy alone says how the command ends.
+  if (hasErrors(result.diagnostics)) return { ...none, diagnostics: result.diagnostics };
+  if (!result.attributes) return { ...none, diagnostics: [...result.diagnostics, diag("INTERNAL", `${file} compiled to no documents`)] };
   const attributes = result.attributes as Record<string, unknown>;
   const names = options.attr !== undefined ? [options.attr] : [...RENDERED_ATTRIBUTES];
   return {

@@ -27,7 +27,11 @@ export async function readPackageInput(arg: string, options: PackageInputOptions
     if (!compiled.package) return { diagnostics: compiled.diagnostics, fatal: true };
     return readPackage(compiled.package.zip, { source: arg });
   }
-  // Bounded memory: a regular file, refused before reading when no package could be that large.
+  return readZipInput(arg, options);
+}
+
+/** A zip from disk: a regular file, refused before it is read when no package could be that large; named `arg` in diagnostics. */
+export async function readZipInput(arg: string, options: Pick<PackageInputOptions, "cwd">): Promise<ReadResult> {
   const read = readRegularFile(resolve(options.cwd, arg), { maxBytes: LIMITS.packageFileBytes.value, display: arg });
   if (!read.ok) return { diagnostics: [diag(read.reason === "too-large" ? LIMITS.packageFileBytes.code : "IO_READ", read.message, { file: arg })], fatal: true };
   return unreadable(await readPackage(read.bytes, { source: arg }), arg);

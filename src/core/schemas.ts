@@ -11,7 +11,7 @@ import { validators as precompiledValidators } from "../generated/precompiled.js
 import { assetUrl } from "../assets.js";
 import { hasOwn } from "./json.js";
 
-type JsonSchema = {
+export type JsonSchema = {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   additionalProperties?: boolean | JsonSchema;
@@ -122,7 +122,7 @@ export function schemaErrorLines(errors: readonly import("ajv").ErrorObject[], m
 }
 
 /** Follows local `$ref`s (`#/$defs/x`) of the tenant schema. */
-function deref(schema: JsonSchema | undefined): JsonSchema | undefined {
+export function deref(schema: JsonSchema | undefined): JsonSchema | undefined {
   let current = schema;
   for (let i = 0; current?.$ref && i < 10; i++) {
     const target = current.$ref.replace(/^#\//, "").split("/");

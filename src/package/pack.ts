@@ -19,9 +19,17 @@ import {
   REST_ATTRIBUTES,
   serializeAttributeValue,
   serializeNativeFile,
+  type RenderedAttributeName,
 } from "../saviynt/t2p.js";
-import type { RenderedAttributes } from "../tenant/render.js";
-import type { TenantConfig } from "../tenant/validate.js";
+
+/** What a package is made of besides its documents: a tenant's connection and package settings (a validated tenant is one). */
+export interface PackSource {
+  connection: { name: string; description: string };
+  package: { exportedBy: string; system: string; exportedAt?: string; connectionJsonCiphertext?: string };
+}
+
+/** The rendered documents, one per attribute savpkg renders. */
+export type PackAttributes = Record<RenderedAttributeName, unknown>;
 
 /** Used when neither the tenant nor SOURCE_DATE_EPOCH gives a time (npm's choice, engineering.md C1.2). */
 export const DEFAULT_PACKAGE_TIME = new Date("1985-10-26T08:15:00Z");
@@ -48,14 +56,14 @@ export interface PackedPackage {
 }
 
 /** The package time: the tenant's `package.exportedAt`, else SOURCE_DATE_EPOCH, else the default; whole seconds, UTC. */
-export function packageTime(tenant: TenantConfig, options: PackOptions): Date {
+export function packageTime(tenant: PackSource, options: PackOptions): Date {
   const pinned = tenant.package.exportedAt ? Date.parse(tenant.package.exportedAt) : NaN;
   const ms = !Number.isNaN(pinned) ? pinned : options.sourceDateEpoch !== undefined ? options.sourceDateEpoch * 1000 : DEFAULT_PACKAGE_TIME.getTime();
   return new Date(Math.floor(ms / 1000) * 1000);
 }
 
 /** The package's entries (names and bytes) without zipping: what --check and tests compare. */
-export function planPackage(tenant: TenantConfig, attributes: RenderedAttributes, options: PackOptions = {}) {
+export function planPackage(tenant: PackSource, attributes: PackAttributes, options: PackOptions = {}) {
   const time = packageTime(tenant, options);
   const stamp = entryStamp(time);
   const stored = new Map<string, string>();
@@ -85,7 +93,7 @@ export function planPackage(tenant: TenantConfig, attributes: RenderedAttributes
   return { connectionName: tenant.connection.name, time, stamp, guid, entries };
 }
 
-export async function packPackage(tenant: TenantConfig, attributes: RenderedAttributes, options: PackOptions = {}): Promise<PackedPackage> {
+export async function packPackage(tenant: PackSource, attributes: PackAttributes, options: PackOptions = {}): Promise<PackedPackage> {
   const plan = planPackage(tenant, attributes, options);
   return { ...plan, zip: await zipEntries(plan.entries, plan.time) };
 }

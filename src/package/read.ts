@@ -27,6 +27,7 @@ import type {
 } from "./model.js";
 import { ENTRY_NAME_PATTERN, REST_ATTRIBUTES, SECRET_ATTRIBUTES, SOAP_ATTRIBUTES } from "../saviynt/t2p.js";
 import { LIMITS, measureJson, type JsonShapeProblem } from "../core/limits.js";
+import { isObject } from "../core/json.js";
 import { expressionEnd } from "../saviynt/expression/index.js";
 
 export type { ReadResult } from "./model.js";
@@ -624,10 +625,6 @@ function readAttribute(name: string, index: number, raw: string | null, extra: R
 
 function joinPath(root: string, path: string): string {
   return path === "" ? root : path.startsWith("[") ? root + path : `${root}.${path}`;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 // ------------------------------------------------------------------------------------------------

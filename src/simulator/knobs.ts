@@ -7,6 +7,7 @@ import { LIMITS, measureJson } from "../core/limits.js";
 import { readRegularFile } from "../core/read-file.js";
 import { schemaErrorLines, validatorFor } from "../core/schemas.js";
 import type { FaultRule, SimKnobs } from "./types.js";
+import { isObject } from "../core/json.js";
 
 export function defaultKnobs(): SimKnobs {
   return {
@@ -51,7 +52,7 @@ export function checkFault(rule: unknown): string | undefined {
  * `applyKnobs`); a key is only ever looked up in the schema, never on an object's prototype.
  */
 export function checkKnobs(value: unknown): string[] {
-  if (!isPlainObject(value)) return ["knobs must be a JSON object"];
+  if (!isObject(value)) return ["knobs must be a JSON object"];
   const validate = validatorFor(KNOBS_SCHEMA);
   if (validate(value)) return [];
   return schemaErrorLines(validate.errors ?? []).map(({ path, message }) =>
@@ -93,8 +94,4 @@ export function applyKnobs(target: SimKnobs, patch: Partial<SimKnobs>): void {
     else if (key === "faults") target.faults = (v as FaultRule[]).map((r) => ({ ...r }));
     else (target as unknown as Record<string, unknown>)[key] = v;
   }
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

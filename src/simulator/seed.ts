@@ -5,11 +5,10 @@
  * Problems are returned as diagnostics, never thrown.
  */
 import { diag, type Diagnostic } from "../core/diagnostics.js";
-import { hasOwn } from "../core/json.js";
+import { hasOwn, isObject } from "../core/json.js";
 import { LIMITS, measureJson } from "../core/limits.js";
 import { readRegularFile } from "../core/read-file.js";
 import { schemaErrorLines, validatorFor } from "../core/schemas.js";
-import { isPlainObject } from "./knobs.js";
 import type { SimGroup, SimGroupMembership, SimProfile, SimSeed, SimTeam } from "./types.js";
 
 /** Timestamp used for seed records that do not carry one (keeps dumps deterministic). */
@@ -52,7 +51,7 @@ export function parseSeed(value: unknown, file?: string): SeedResult {
   const problem = (path: string, message: string) => diagnostics.push(diag("SIM_SEED_INVALID", `seed: ${message}`, at(path)));
   const warn = (path: string, message: string) => diagnostics.push(diag("SIM_SEED_INVALID", `seed: ${message}`, { ...at(path), severity: "warning" }));
 
-  if (!isPlainObject(value)) {
+  if (!isObject(value)) {
     problem("", "must be a JSON object");
     return { diagnostics };
   }
@@ -142,7 +141,7 @@ export function parseSeed(value: unknown, file?: string): SeedResult {
       inactiveDate: ar.optDate("inactiveDate") ?? (isActive ? null : lastUpdated),
     };
     const extraEntries: [string, unknown][] = [];
-    if (isPlainObject(a)) {
+    if (isObject(a)) {
       for (const [k, v] of Object.entries(a)) {
         if (hasOwn(agent, k)) continue;
         if (DERIVED_AGENT_KEYS.has(k)) warn(ar.path(k), `${k} is derived from the team/profile and was ignored`);
@@ -240,7 +239,7 @@ class Reader {
     private readonly base: string,
     private readonly problem: (path: string, message: string) => void,
   ) {
-    if (isPlainObject(value)) this.obj = value;
+    if (isObject(value)) this.obj = value;
     else {
       this.obj = {};
       problem(base, "must be an object");
