@@ -48,8 +48,10 @@ describe("two real build --all processes into one folder", () => {
 
 describe("the lock", () => {
   const env = {};
+  // The owner the CLI passes (src/cli/io.ts), here for this test process.
+  const lockOwner = { pid: process.pid, started: new Date().toISOString(), isRunning: (pid: number) => pid === process.pid };
   const build = (out: string, lockWaitMs?: number) =>
-    runBuild({ tenants: [], all: "tenants", outDir: out, cwd: work.path, env, sourceDateEpoch: 1_700_000_000, ...(lockWaitMs !== undefined ? { lockWaitMs } : {}) });
+    runBuild({ tenants: [], all: "tenants", outDir: out, cwd: work.path, env, lockOwner, sourceDateEpoch: 1_700_000_000, ...(lockWaitMs !== undefined ? { lockWaitMs } : {}) });
 
   test("a stale lock from a dead process is taken over", async () => {
     const out = join(work.path, "stale");

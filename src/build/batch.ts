@@ -27,7 +27,7 @@ import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { abortStaged, commitStaged, createStaging, emitFiles, settleStaged, stageFiles, type PlannedFile } from "./emit.js";
 import { loadTenant, type ParseCache } from "../tenant/load.js";
 import { assetUrl } from "../assets.js";
-import { acquireOutputLock, type HeldLock } from "./lock.js";
+import { acquireOutputLock, type HeldLock, type LockOwner } from "./lock.js";
 
 export interface BuildOptions {
   tenants: readonly string[];
@@ -43,6 +43,8 @@ export interface BuildOptions {
   /** Node and zlib versions recorded in the manifest (the CLI passes process.versions). */
   runtime?: { node: string; zlib: string };
   onProgress?: (done: number, total: number, name: string) => void;
+  /** This process, to lock the output folder against a concurrent build (the CLI passes it); no lock without it. */
+  lockOwner?: LockOwner;
   /** How long to wait for another build holding the output folder's lock (default 10 s). */
   lockWaitMs?: number;
 }
@@ -125,8 +127,8 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   const outDir = resolve(options.cwd, options.outDir);
   // One writer per output folder (issue 12): --check only reads and takes no lock.
   let lock: HeldLock | undefined;
-  if (!options.check) {
-    const acquired = await acquireOutputLock(outDir, { label: options.outDir, ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}) });
+  if (!options.check && options.lockOwner) {
+    const acquired = await acquireOutputLock(outDir, options.lockOwner, { label: options.outDir, ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}) });
     if ("diagnostic" in acquired) return outcome([...diagnostics, acquired.diagnostic], [], skippedBases, options);
     lock = acquired.lock;
   }

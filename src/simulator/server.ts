@@ -10,7 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
-import { authScheme, isSecretFormField, isSecretKey } from "../saviynt/redaction.js";
+import { authScheme, isSecretFormField, isSecretKey } from "../core/redaction.js";
 import { injectedClock, manualClock, realClock, type SimClock } from "./clock.js";
 import { demoSeed } from "./demo-seed.js";
 import { apiError, headerValue, type RequestContext, type Route, type SimResponse, type SimRuntime } from "./http.js";
