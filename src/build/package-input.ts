@@ -5,6 +5,7 @@
 import { resolve } from "node:path";
 import { compileTenant } from "./compile.js";
 import { diag, exitCodeFor } from "../core/diagnostics.js";
+import { folderInput, missingInput } from "../core/input.js";
 import { readPackage, type ReadResult } from "../package/read.js";
 import { LIMITS } from "../core/limits.js";
 import { readRegularFile } from "../core/read-file.js";
@@ -33,7 +34,10 @@ export async function readPackageInput(arg: string, options: PackageInputOptions
 /** A zip from disk: a regular file, refused before it is read when no package could be that large; named `arg` in diagnostics. */
 export async function readZipInput(arg: string, options: Pick<PackageInputOptions, "cwd">): Promise<ReadResult> {
   const read = readRegularFile(resolve(options.cwd, arg), { maxBytes: LIMITS.packageFileBytes.value, display: arg });
-  if (!read.ok) return { diagnostics: [diag(read.reason === "too-large" ? LIMITS.packageFileBytes.code : "IO_READ", read.message, { file: arg })], fatal: true };
+  if (!read.ok) {
+    const problem = read.reason === "missing" ? missingInput(arg, "package") : read.folder ? folderInput(arg, "package") : diag(read.reason === "too-large" ? LIMITS.packageFileBytes.code : "IO_READ", read.message, { file: arg });
+    return { diagnostics: [problem], fatal: true };
+  }
   return unreadable(await readPackage(read.bytes, { source: arg }), arg);
 }
 

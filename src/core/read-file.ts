@@ -20,6 +20,8 @@ export type ReadFileResult =
       message: string;
       /** The file's size, for too-large. */
       size?: number;
+      /** not-regular because it is a folder (commands word that case their own way). */
+      folder?: true;
     };
 
 export function readRegularFile(path: string, options: { maxBytes: number; display?: string }): ReadFileResult {
@@ -36,7 +38,7 @@ export function readRegularFile(path: string, options: { maxBytes: number; displ
   }
   try {
     const stat = fstatSync(fd);
-    if (!stat.isFile()) return { ok: false, reason: "not-regular", message: `${shown} is ${kindOf(stat)}, not a regular file` };
+    if (!stat.isFile()) return { ok: false, reason: "not-regular", message: `${shown} is ${kindOf(stat)}, not a regular file`, ...(stat.isDirectory() ? { folder: true as const } : {}) };
     if (stat.size > options.maxBytes) {
       return { ok: false, reason: "too-large", size: stat.size, message: `${shown} is ${stat.size} bytes, more than the ${options.maxBytes}-byte limit` };
     }
@@ -57,7 +59,8 @@ export function readRegularFile(path: string, options: { maxBytes: number; displ
     return { ok: true, bytes: Buffer.concat(chunks, total) };
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    return { ok: false, reason: code === "EISDIR" ? "not-regular" : "io", message: code === "EISDIR" ? `${shown} is a folder, not a regular file` : `cannot read ${shown}: ${code ?? String(error)}` };
+    if (code === "EISDIR") return { ok: false, reason: "not-regular", folder: true, message: `${shown} is a folder, not a regular file` };
+    return { ok: false, reason: "io", message: `cannot read ${shown}: ${code ?? String(error)}` };
   } finally {
     closeSync(fd);
   }

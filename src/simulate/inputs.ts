@@ -5,6 +5,8 @@
 import { existsSync } from "node:fs";
 import { extname, isAbsolute, relative, resolve } from "node:path";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
+import { missingInput } from "../core/input.js";
+import type { TenantConfig } from "../tenant/validate.js";
 import type { Json, Transport } from "../executor/index.js";
 import { demoSeed, loadKnobs, loadSeed, type SimKnobs, type SimSeed } from "../simulator/index.js";
 import { TENANT_FILE } from "../build/package-input.js";
@@ -131,9 +133,21 @@ export function checkInputs(input: string, options: SimulateOptions, report: Sim
   }
 
   // Input bytes / existence before starting a server.
-  if (!existsSync(file)) return refuse([diag(kind === "zip" ? "IO_READ" : "TENANT_NOT_FOUND", `${display} does not exist`, { file: display })]);
+  if (!existsSync(file)) return refuse([missingInput(display, kind === "zip" ? "package" : "tenant")]);
   if (options.baseUrlFrom && kind === "zip" && !existsSync(resolve(options.cwd, options.baseUrlFrom))) {
-    return refuse([diag("TENANT_NOT_FOUND", `${report.input.baseUrlFrom} does not exist`, { file: report.input.baseUrlFrom! })]);
+    return refuse([missingInput(report.input.baseUrlFrom!, "tenant")]);
   }
   return { ...inputs, seed, knobs: { ...(pageSize !== null ? { listCap: pageSize } : {}), ...fileKnobs, ...(options.knobs ?? {}) } };
+}
+
+/** The team and profile ids a tenant sends on its own (defaults, transfer team) that the seed does not have. */
+export function missingOwnIds(tenant: TenantConfig, seed: SimSeed): string[] {
+  const teams = new Set(seed.teams.map((t) => t.teamId));
+  const profiles = new Set(seed.securityProfiles.map((p) => p.securityProfileId));
+  const out: string[] = [];
+  const { defaults, removeAccess } = tenant.provisioning;
+  if (!teams.has(defaults.teamId)) out.push(`team ${defaults.teamId} (provisioning.defaults.teamId)`);
+  if (!teams.has(removeAccess.transferTeamId)) out.push(`team ${removeAccess.transferTeamId} (provisioning.removeAccess.transferTeamId)`);
+  if (!profiles.has(defaults.profileId)) out.push(`profile ${defaults.profileId} (provisioning.defaults.profileId)`);
+  return out;
 }

@@ -1,13 +1,14 @@
 /**
  * Stage 1 — load: tenant file(s) → one plain config value plus where every value was written.
  * YAML and JSON go through the same parser (JSON ⊂ YAML 1.2), so both get line:col positions
- * (reference/engineering.md B2). `extends` chains are overlaid (objects merge, arrays and scalars
+ * (docs/engineering-notes.md#yaml-positions). `extends` chains are overlaid (objects merge, arrays and scalars
  * replace) and `--set a.b=c` overrides come last; each value keeps the position it was written at.
  */
 import { dirname, relative, resolve } from "node:path";
 import { CST, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
 import { diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { schemaTypesAt } from "../core/schemas.js";
+import { folderInput, looksLikeZip, missingInput, packageGivenAsTenant } from "../core/input.js";
 import { escapePointer } from "../core/json.js";
 import { LIMITS } from "../core/limits.js";
 import { readRegularFile } from "../core/read-file.js";
@@ -172,21 +173,21 @@ function readSource(
 ): string | undefined {
   const shown = display(abs);
   // An extends problem is located at the `extends` value that named the file.
-  const where = via ? { ...via.loc, path: "extends" } : { file: shown };
   const read = readRegularFile(abs, { maxBytes: LIMITS.tenantFileBytes.value, display: shown });
-  if (read.ok) return read.bytes.toString("utf8");
-  switch (read.reason) {
-    case "missing":
-      if (via) diagnostics.push(diag("TENANT_EXTENDS_NOT_FOUND", `extends "${via.text}": no such file (looked for ${shown})`, where));
-      else diagnostics.push(diag("TENANT_NOT_FOUND", `no such tenant file: ${shown}`, where));
-      break;
-    case "too-large":
-      diagnostics.push(diag("LIMIT_FILE_SIZE", `${read.message} for tenant files`, where));
-      break;
-    default:
-      diagnostics.push(diag("IO_READ", read.message, where));
+  if (!read.ok) {
+    if (via && (read.reason === "missing" || read.folder)) {
+      diagnostics.push(diag("TENANT_EXTENDS_NOT_FOUND", `extends "${via.text}": ${read.folder ? "is a folder" : "no such file"} (looked for ${shown})`, { ...via.loc, path: "extends" }));
+    } else if (read.reason === "missing") diagnostics.push(missingInput(shown, "tenant"));
+    else if (read.folder) diagnostics.push(folderInput(shown, "tenant"));
+    else diagnostics.push(diag(read.reason === "too-large" ? "LIMIT_FILE_SIZE" : "IO_READ", read.reason === "too-large" ? `${read.message} for tenant files` : read.message, via ? { ...via.loc, path: "extends" } : { file: shown }));
+    return undefined;
   }
-  return undefined;
+  // A package given to build/validate/render would otherwise be a YAML syntax error.
+  if (looksLikeZip(read.bytes) || /\.zip$/i.test(abs)) {
+    diagnostics.push(via ? diag("INPUT_IS_PACKAGE", `extends "${via.text}": ${shown} is a package (zip), not a tenant file`, { ...via.loc, path: "extends" }) : packageGivenAsTenant(shown));
+    return undefined;
+  }
+  return read.bytes.toString("utf8");
 }
 
 function parseSource(text: string, file: string, diagnostics: Diagnostic[]): LNode | undefined {

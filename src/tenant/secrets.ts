@@ -44,17 +44,33 @@ export function resolveSecrets(tenant: TenantConfig, source: SecretSource): { va
   for (const field of SECRET_FIELDS) {
     const ref = tenant.cxone.auth[field];
     if (!ref) continue;
-    const where = { ...(source.locate?.(field) ?? {}), path: `cxone.auth.${field}` };
-    if ("env" in ref) {
-      const value = source.env[ref.env];
-      if (value === undefined || value === "") diagnostics.push(diag("SECRET_ENV_MISSING", `environment variable ${ref.env} (cxone.auth.${field}) is not set`, where));
-      else values[field] = value;
-    } else {
-      const read = readRegularFile(resolve(source.baseDir, ref.file), { maxBytes: LIMITS.secretFileBytes.value, display: ref.file });
-      if (read.ok) values[field] = read.bytes.toString("utf8").replace(/\r?\n$/, "");
-      else if (read.reason === "too-large") diagnostics.push(diag("LIMIT_FILE_SIZE", `secret file ${read.message} (cxone.auth.${field})`, where));
-      else diagnostics.push(diag("SECRET_FILE_MISSING", `cannot read secret file (cxone.auth.${field}): ${read.message}`, where));
-    }
+    const value = resolveSecretRef(ref, source, { ...(source.locate?.(field) ?? {}), path: `cxone.auth.${field}` }, diagnostics);
+    if (value !== undefined) values[field] = value;
   }
   return { values, diagnostics };
 }
+
+/** One reference → its value, or a diagnostic naming the variable or file (and `where.path`), never a value. */
+export function resolveSecretRef(
+  ref: SecretRef,
+  source: Pick<SecretSource, "env" | "baseDir">,
+  where: { file?: string; line?: number; col?: number; path: string },
+  diagnostics: Diagnostic[],
+): string | undefined {
+  if ("env" in ref) {
+    const value = source.env[ref.env];
+    if (value === undefined || value === "") diagnostics.push(diag("SECRET_ENV_MISSING", `environment variable ${ref.env} (${where.path}) is not set`, where));
+    return value === "" ? undefined : value;
+  }
+  const read = readRegularFile(resolve(source.baseDir, ref.file), { maxBytes: LIMITS.secretFileBytes.value, display: ref.file });
+  if (read.ok) return read.bytes.toString("utf8").replace(/\r?\n$/, "");
+  if (read.reason === "too-large") diagnostics.push(diag("LIMIT_FILE_SIZE", `secret file ${read.message} (${where.path})`, where));
+  else diagnostics.push(diag("SECRET_FILE_MISSING", `cannot read secret file (${where.path}): ${read.message}`, where));
+  return undefined;
+}
+
+/** The EIC login's references: the tenant's `eic` block, else SAVIYNT_USERNAME / SAVIYNT_PASSWORD. */
+export const DEFAULT_EIC_CREDENTIALS: { readonly username: SecretRef; readonly password: SecretRef } = {
+  username: { env: "SAVIYNT_USERNAME" },
+  password: { env: "SAVIYNT_PASSWORD" },
+};

@@ -1,17 +1,19 @@
 /**
  * Stage 2 — validate: loaded config → typed TenantConfig, or located diagnostics.
  * ajv (schemas/tenant.schema.json) decides structure; its errors are translated into one
- * diagnostic per problem (spectral's convertAjvErrors idea, engineering.md A1/B3). Then the
+ * diagnostic per problem (spectral's convertAjvErrors idea, docs/engineering-notes.md#diagnostics-as-data, #schema-validation). Then the
  * safety rules: plain fields may not carry `${`, `{{`, `}}` or control characters; expression
  * fields must stay inside the allowlist (saviynt/expression/). Defaults are applied last.
  */
 import type { ErrorObject } from "ajv";
 import { checkExpressionText } from "../saviynt/expression/index.js";
-import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
+import { closest, diag, hasErrors, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { escapePointer, hasOwn, pointerSegments, pointerToPath, toPointer, unescapePointer } from "../core/json.js";
 import { describeName, describeValue } from "../saviynt/redaction.js";
+import { AGENT_RESPONSE_FIELDS, GROUP_RESPONSE_FIELDS, TEAM_FIELDS_OUTSIDE_V34_SCHEMA, TEAM_RESPONSE_FIELDS } from "./cxone-fields.js";
+import { INIT_PLACEHOLDERS } from "./init.js";
 import type { Located, LoadResult } from "./load.js";
-import { deref, isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor, type JsonSchema } from "../core/schemas.js";
+import { COMPLETE_TENANT_SCHEMA, deref, isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor, type JsonSchema } from "../core/schemas.js";
 
 export type SecretRef = { env: string } | { file: string };
 
@@ -25,6 +27,8 @@ export interface TenantConfig {
   connector: "incontact";
   connection: { name: string; description: string; authName: string };
   package: { exportedBy: string; system: string; exportedAt?: string; connectionJsonCiphertext?: string };
+  /** Where the tenant's EIC is (plan, deploy, pull); the credentials default to SAVIYNT_USERNAME / SAVIYNT_PASSWORD. */
+  eic?: { url?: string; username: SecretRef; password: SecretRef };
   cxone: {
     apiBaseUrl: string;
     auth: {
@@ -70,7 +74,7 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
   const locate = locator(loaded.locations);
   const diagnostics: Diagnostic[] = [];
 
-  const validate = validatorFor("tenant.schema.json");
+  const validate = validatorFor(COMPLETE_TENANT_SCHEMA);
   if (!validate(value)) diagnostics.push(...translateAjvErrors(validate.errors ?? [], value, locate));
   // A value the schema already refused gets no second diagnostic from the string rules.
   const refused = new Set(diagnostics.map((d) => d.path ?? ""));
@@ -79,7 +83,8 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
 
   const tenant = applyDefaults(structuredClone(value), tenantSchema()) as unknown as TenantConfig;
   tenant.abstract = loaded.abstract;
-  diagnostics.push(...unusedDefaults(tenant, locate));
+  diagnostics.push(...unknownResponseFields(tenant, locate), ...placeholders(tenant, locate), ...unusedDefaults(tenant, locate));
+  if (hasErrors(diagnostics)) return { tenant: undefined, diagnostics };
   return { tenant, diagnostics };
 }
 
@@ -485,6 +490,46 @@ function applyDefaults(node: unknown, schema: JsonSchema | undefined): unknown {
   return obj;
 }
 
+
+/**
+ * The import maps read CXone response fields: a name the v34 response does not have imports
+ * nothing and no one notices, so it is refused with the closest field (`firstname` → `firstName`).
+ * Only the first segment of a path is checked (`custom1`, `addresses[0].city` → `addresses`).
+ */
+function unknownResponseFields(tenant: TenantConfig, locate: Locate): Diagnostic[] {
+  const maps: [string, Record<string, string> | undefined, readonly string[], string][] = [
+    ["/import/accountAttributes", tenant.import.accountAttributes, AGENT_RESPONSE_FIELDS, "agent (GET /agents)"],
+    ["/import/entitlementTypes/Teams/attributes", tenant.import.entitlementTypes.Teams?.attributes, [...TEAM_RESPONSE_FIELDS, ...TEAM_FIELDS_OUTSIDE_V34_SCHEMA], "team (GET /teams)"],
+    ["/import/entitlementTypes/Groups/attributes", tenant.import.entitlementTypes.Groups?.attributes, GROUP_RESPONSE_FIELDS, "group (GET /groups)"],
+  ];
+  const out: Diagnostic[] = [];
+  for (const [base, map, fields, what] of maps) {
+    for (const [target, source] of Object.entries(map ?? {})) {
+      const head = source.split(/[.[]/, 1)[0]!;
+      if (fields.includes(head)) continue;
+      const hint = closest(head, fields);
+      const pointer = `${base}/${escapePointer(target)}`;
+      out.push(
+        diag("TENANT_UNKNOWN_FIELD", `"${head}" is not a field of CXone's v34 ${what} response${hint ? ` — did you mean "${hint}"?` : ""}`, {
+          ...locate(pointer),
+          path: pointerToPath(pointer),
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** Values still equal to what `savpkg init` writes (tenant/init.ts INIT_PLACEHOLDERS) are probably unchanged. */
+function placeholders(tenant: TenantConfig, locate: Locate): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [path, placeholder] of Object.entries(INIT_PLACEHOLDERS)) {
+    const pointer = "/" + path.split(".").join("/");
+    if (valueAt(tenant, pointer) !== placeholder) continue;
+    out.push(diag("TENANT_PLACEHOLDER", `${path} is still init's placeholder ${JSON.stringify(placeholder)}; set this tenant's own value`, { ...locate(pointer), path }));
+  }
+  return out;
+}
 
 /** A default for a field the binding map always sets never reaches CXone: say so (render.ts: the map wins). */
 function unusedDefaults(tenant: TenantConfig, locate: Locate): Diagnostic[] {
