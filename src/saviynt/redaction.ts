@@ -7,7 +7,7 @@
  * The key rules (secret keys and headers, how a typed value is described) live in
  * src/core/redaction.ts and are re-exported here: the CXone simulator may import only core.
  *
- * Sources: reference/saviynt-rest.md §2.2 (ConnectionJSON auth blocks), §2.4 (headers), §6.1 #6.
+ * Sources: docs/saviynt-rest-format.md#auth-block, #refresh-tokens, #lint-rules.
  */
 import { parseExpression, replaceExpressions, subtrees } from "./expression/index.js";
 import { isSecretKey, isSecretSubtree } from "../core/redaction.js";
