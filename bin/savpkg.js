@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 // Thin launcher (CommonJS: see bin/package.json). Runs the bundled CLI that `npm run build` writes
 // (tsc, then scripts/build.mjs) through dist/cli-loader.cjs, which uses V8's code cache, so a cold
-// start stays close to `node -e 0` (issue 7).
+// start stays close to `node -e 0` (issue 7); the caches are made on first use (cli-loader.cjs).
 "use strict";
 const argv = process.argv.slice(2);
-require("../dist/cli-loader.cjs")
+const loader = require("../dist/cli-loader.cjs");
+loader
   .loadCli(argv[0])
-  .then(({ cli }) => cli.main(argv))
+  // A first run (no code cache for this build and Node yet) leaves one for the next (silently, if it can).
+  .then((loaded) => loaded.cli.main(argv).then((code) => (loader.saveCodeCache(loaded, code), code)))
   .then(
     (code) => {
       process.exitCode = code;

@@ -11,7 +11,11 @@
  *   3. dist/cli.bundle.cjs[.<command>].v8cache — V8's code caches for that script, made by training
  *      runs (scripts/code-cache.mjs), so a cold start neither parses the bundle nor compiles the
  *      functions the command runs.
- * esbuild is a devDependency and runs only here; dist/ needs nothing but package.json's dependencies.
+ *      They are for the repository's own dist/: the npm package ships none (package.json `files`);
+ *      an installed savpkg makes its caches on first use (dist/cli-loader.cjs `saveCodeCache`).
+ *   4. dist/index.bundle.js — the library entry with its dependencies inlined (scripts/bundle-library.mjs),
+ *      so the package has no run-time `dependencies`.
+ * esbuild is a devDependency and runs only here.
  *
  * Every file is written under a temp name and renamed, so a CLI started during a build sees the
  * old or the new file, never half of one; a bundle/cache pair from different builds is detected
@@ -25,6 +29,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 import * as esbuild from "esbuild";
+import { bundleLibrary } from "./bundle-library.mjs";
 import { precompiledModuleSource } from "./precompile.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
@@ -199,6 +204,9 @@ for (const file of result.outputFiles) if (file !== bundle) writeAtomic(file.pat
 const buildId = createHash("sha256").update(contents).digest("hex").slice(0, 32);
 writeAtomic(bundle.path, Buffer.concat([Buffer.from(`/*savpkg-build:${buildId}*/`), contents]));
 writeAtomic(join(dist, "cli-loader.cjs"), readFileSync(join(root, "scripts", "cli-loader.cjs")));
+
+// 2b. The library entry of the npm package, dependencies inlined (scripts/bundle-library.mjs).
+await bundleLibrary({ root, dist, writeAtomic });
 
 // yargs' message catalogues, where the patched shim looks for them (copied over, never removed first).
 const yargsDir = dirname(createRequire(import.meta.url).resolve("yargs/package.json"));

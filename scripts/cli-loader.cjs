@@ -12,13 +12,24 @@
  * rejected by this Node/V8, V8 simply compiles the source: slower, never different.
  *
  * V8 matches a cache to its script by the source's length only, so each cache names the build it
- * belongs to (the bundle's first bytes). dist/ is build output: change the sources and rebuild; a
- * hand edit of dist/cli.bundle.cjs that kept its length and build id would run the cached bytecode.
+ * belongs to (the bundle's first bytes) and the Node that made it. dist/ is build output: change
+ * the sources and rebuild; a hand edit of dist/cli.bundle.cjs that kept its length and build id
+ * would run the cached bytecode.
+ *
+ * Caches are made on first use (issue 10: the npm package ships none — they are valid for one Node
+ * build only and were 7 MB): when a run found no cache of its own for this bundle and Node, or V8
+ * rejected it, bin/savpkg.js calls `saveCodeCache` after the command, which writes the bytecode of
+ * that run atomically next to the bundle, or, when that folder is not writable, into the user's
+ * cache folder ($XDG_CACHE_HOME/savpkg, else ~/.cache/savpkg; %LOCALAPPDATA%\savpkg on Windows).
+ * Never into the shared temp folder: bytecode planted there by another user would run as yours.
+ * Any failure is silent (the next run compiles from source again). SAVPKG_CODE_CACHE=0 turns caches
+ * off (neither read nor written). `npm run build` still trains caches for the repository's own dist/.
  */
 "use strict";
-const { readFileSync } = require("node:fs");
+const { closeSync, mkdirSync, openSync, readFileSync, renameSync, unlinkSync, writeSync } = require("node:fs");
 const { createRequire } = require("node:module");
-const { join } = require("node:path");
+const { homedir } = require("node:os");
+const { basename, dirname, join } = require("node:path");
 const vm = require("node:vm");
 
 const BUNDLE_FILE = join(__dirname, "cli.bundle.cjs");
@@ -29,27 +40,51 @@ const BUILD_ID = /^\/\*savpkg-build:([0-9a-f]{16,64})\*\//;
 /** Commands with a cache of their own (smaller to load than one for every command). */
 const CACHED_COMMANDS = ["validate", "build", "diff", "render", "lint", "inspect"];
 
-/** Cache file for a command ("" = the one trained on every command). */
+/** Cache file for a command ("" = the one trained on every command), next to the bundle. */
 function cacheFile(command) {
   return `${BUNDLE_FILE}${command ? `.${command}` : ""}.v8cache`;
 }
 
-/** A cache file is this header followed by V8's cached data for that exact bundle. */
-function cacheHeader(buildId) {
-  return Buffer.from(`savpkg-v8cache:${buildId}\n`, "latin1");
+/** The same cache in the user's cache folder (one folder per build), or undefined without a home. */
+function userCacheFile(buildId, command) {
+  let base;
+  try {
+    base = process.platform === "win32" ? process.env.LOCALAPPDATA : process.env.XDG_CACHE_HOME || join(homedir(), ".cache");
+  } catch {
+    return undefined;
+  }
+  return base ? join(base, "savpkg", buildId, basename(cacheFile(command))) : undefined;
 }
 
+/** A cache file is this header followed by V8's cached data for that exact bundle, made by this Node. */
+function cacheHeader(buildId) {
+  return Buffer.from(`savpkg-v8cache:${buildId}:${process.versions.v8}-${process.arch}\n`, "latin1");
+}
+
+const cachesOff = () => process.env.SAVPKG_CODE_CACHE === "0";
+
+/** The cache for `command`: its own file, else the one for every command; next to the bundle first. */
 function readCache(buildId, command) {
+  if (cachesOff()) return undefined;
   const header = cacheHeader(buildId);
-  for (const file of command && CACHED_COMMANDS.includes(command) ? [cacheFile(command), cacheFile("")] : [cacheFile("")]) {
-    try {
-      const raw = readFileSync(file);
-      if (raw.length > header.length && raw.subarray(0, header.length).equals(header)) return raw.subarray(header.length);
-    } catch {
-      // Not there: try the next, else compile from source.
+  const names = command && CACHED_COMMANDS.includes(command) ? [command, ""] : [""];
+  for (const name of names) {
+    for (const file of [cacheFile(name), userCacheFile(buildId, name)]) {
+      if (!file) continue;
+      try {
+        const raw = readFileSync(file);
+        if (raw.length > header.length && raw.subarray(0, header.length).equals(header)) return { data: raw.subarray(header.length), own: name === cacheName(command) };
+      } catch {
+        // Not there: try the next, else compile from source.
+      }
     }
   }
   return undefined;
+}
+
+/** The file name a run of `command` writes its first-run cache under. */
+function cacheName(command) {
+  return command && CACHED_COMMANDS.includes(command) ? command : "";
 }
 
 /**
@@ -64,19 +99,66 @@ async function loadCli(command) {
     source = readFileSync(BUNDLE_FILE, "latin1");
   } catch (error) {
     if (!error || error.code !== "ENOENT") throw error;
-    return { cli: await import("./cli.js"), script: undefined, buildId: undefined, cacheRejected: undefined };
+    return { cli: await import("./cli/main.js"), script: undefined, buildId: undefined, cacheRejected: undefined, cacheNeeded: false, command };
   }
   const buildId = BUILD_ID.exec(source)?.[1];
   // V8 checks a cache only against the source's length and its own version and flags: hence the build id.
-  const cachedData = buildId ? readCache(buildId, command) : undefined;
+  const cached = buildId ? readCache(buildId, command) : undefined;
   const script = new vm.Script(`(function (exports, require, module, __filename, __dirname) {${source}\n})`, {
     filename: BUNDLE_FILE,
-    ...(cachedData ? { cachedData } : {}),
+    ...(cached ? { cachedData: cached.data } : {}),
     // No importModuleDynamically: the bundle has no dynamic import() (scripts/build.mjs checks it).
   });
   const module = { exports: {} };
   script.runInThisContext()(module.exports, createRequire(BUNDLE_FILE), module, BUNDLE_FILE, __dirname);
-  return { cli: module.exports, script, buildId, cacheRejected: cachedData ? script.cachedDataRejected === true : undefined };
+  const cacheRejected = cached ? script.cachedDataRejected === true : undefined;
+  return { cli: module.exports, script, buildId, cacheRejected, cacheNeeded: Boolean(buildId) && (!cached || !cached.own || cacheRejected === true), command };
 }
 
-module.exports = { loadCli, cacheFile, cacheHeader, CACHED_COMMANDS, BUNDLE_FILE };
+/**
+ * After a run that had no accepted cache of its own (`cacheNeeded`): writes the bytecode V8 compiled
+ * during the run, next to the bundle, else in the user's cache folder. Only after a command did its
+ * work (exit 0 or 1), so `--help` or a typo does not become the cache. Never throws.
+ * Returns the file written, or undefined.
+ */
+function saveCodeCache(loaded, exitCode) {
+  if (!loaded || !loaded.cacheNeeded || !loaded.script || cachesOff() || (exitCode !== 0 && exitCode !== 1)) return undefined;
+  if (loaded.command === undefined || loaded.command.startsWith("-")) return undefined;
+  let bytes;
+  try {
+    bytes = Buffer.concat([cacheHeader(loaded.buildId), loaded.script.createCachedData()]);
+  } catch {
+    return undefined;
+  }
+  const name = cacheName(loaded.command);
+  for (const target of [cacheFile(name), userCacheFile(loaded.buildId, name)]) {
+    if (target && writeAtomic(target, bytes, target !== cacheFile(name))) return target;
+  }
+  return undefined;
+}
+
+/** Temp file beside the target, then rename: a reader sees the old cache or the new one, never half. */
+function writeAtomic(target, bytes, isPrivate) {
+  const temp = `${target}.tmp-${process.pid}-${Math.random().toString(16).slice(2)}`;
+  let fd;
+  try {
+    if (isPrivate) mkdirSync(dirname(target), { recursive: true, mode: 0o700 });
+    fd = openSync(temp, "wx", isPrivate ? 0o600 : 0o644);
+    let offset = 0;
+    while (offset < bytes.length) offset += writeSync(fd, bytes, offset);
+    closeSync(fd);
+    fd = undefined;
+    renameSync(temp, target);
+    return true;
+  } catch {
+    try {
+      if (fd !== undefined) closeSync(fd);
+      unlinkSync(temp);
+    } catch {
+      // Nothing was created, or it is gone already.
+    }
+    return false;
+  }
+}
+
+module.exports = { loadCli, saveCodeCache, cacheFile, userCacheFile, cacheHeader, CACHED_COMMANDS, BUNDLE_FILE };

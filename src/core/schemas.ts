@@ -59,10 +59,11 @@ export function tenantSchemaText(): string {
   return readFileSync(new URL("tenant.schema.json", SCHEMA_DIR), "utf8");
 }
 
-/** The one Ajv configuration: run-time compiles and the build-time standalone code (scripts/precompile.mjs) share it. */
+/** The one Ajv configuration: run-time compiles and the build-time standalone code (scripts/precompile.mjs) share it.
+ * @internal: ajv's types stay out of the published declarations (the package installs no ajv). */
 export const AJV_OPTIONS: Readonly<AjvOptions> = { allErrors: true, strict: true, strictRequired: false, allowUnionTypes: true };
 
-/** Formats and savpkg's annotation keywords, on any Ajv instance made with AJV_OPTIONS. */
+/** Formats and savpkg's annotation keywords, on any Ajv instance made with AJV_OPTIONS. @internal */
 export function configureAjv(instance: Ajv2020): Ajv2020 {
   const addFormats = (load("ajv-formats") as typeof addFormatsPlugin).default;
   addFormats(instance);
@@ -78,7 +79,7 @@ export function configureAjv(instance: Ajv2020): Ajv2020 {
 const load = createRequire(import.meta.url);
 
 let ajvInstance: Ajv2020 | undefined;
-/** One Ajv for the process (compiled validators are cached by schema identity, B3). */
+/** One Ajv for the process (compiled validators are cached by schema identity, B3). @internal */
 export function ajv(): Ajv2020 {
   if (!ajvInstance) {
     const { Ajv2020: AjvClass } = load("ajv/dist/2020.js") as typeof import("ajv/dist/2020.js");
@@ -91,6 +92,7 @@ const validators = new Map<string, ValidateFunction>();
 /**
  * Validator for a file in schemas/ (e.g. "tenant.schema.json", "saviynt/provisioning-json.schema.json"):
  * the standalone one generated at build time when present, else compiled once per process.
+ * @internal
  */
 export function validatorFor(name: string): ValidateFunction {
   let validate = validators.get(name);
@@ -104,6 +106,7 @@ export function validatorFor(name: string): ValidateFunction {
 /**
  * One line per ajv error of a savpkg-owned schema (simulator seeds and knobs): the dotted path of
  * the value and what is wrong, never the value itself.
+ * @internal
  */
 export function schemaErrorLines(errors: readonly import("ajv").ErrorObject[], max = 20): { path: string; message: string }[] {
   const out: { path: string; message: string }[] = [];

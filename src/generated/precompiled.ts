@@ -8,8 +8,8 @@
  */
 import type { ValidateFunction } from "ajv/dist/2020.js";
 
-/** Validator per file in schemas/, keyed by its path there ("tenant.schema.json", "saviynt/…"). */
+/** Validator per file in schemas/, keyed by its path there ("tenant.schema.json", "saviynt/…"). @internal */
 export const validators: Readonly<Record<string, ValidateFunction>> | undefined = undefined;
 
-/** Handlebars template specification (handlebars declares the type globally) per template, keyed "<connector>/<name>" (templates/<connector>/<name>.hbs). */
+/** Handlebars template specification (handlebars declares the type globally) per template, keyed "<connector>/<name>" (templates/<connector>/<name>.hbs). @internal */
 export const templateSpecs: Readonly<Record<string, TemplateSpecification>> | undefined = undefined;

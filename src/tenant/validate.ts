@@ -161,7 +161,7 @@ const describeFor = describe;
 
 const KEYWORD_RANK: Record<string, number> = { type: 0, enum: 1, const: 1, format: 2, pattern: 3 };
 
-/** One diagnostic per problem: unknown keys at the key, missing keys at the parent, the rest at the value. */
+/** One diagnostic per problem: unknown keys at the key, missing keys at the parent, the rest at the value. @internal */
 export function translateAjvErrors(errors: readonly ErrorObject[], value: unknown, locate: Locate): Diagnostic[] {
   const out: Diagnostic[] = [];
   const secretPaths = new Set<string>();
