@@ -12,7 +12,8 @@ import { loadTenant, type LoadResult, type ParseCache } from "../tenant/load.js"
 import type { PackedPackage } from "../package/pack.js";
 import { renderAttributes, type RenderedAttributes } from "../tenant/render.js";
 import { resolveSecrets, type SecretField, type SecretValues } from "../tenant/secrets.js";
-import { validateTenant, type TenantConfig } from "../tenant/validate.js";
+import { locator, validateTenant, type TenantConfig } from "../tenant/validate.js";
+import { applyOverrides } from "../tenant/overrides.js";
 
 export interface CompileOptions {
   /** `--set path=value` overrides. */
@@ -69,7 +70,11 @@ export async function compileTenant(file: string, options: CompileOptions = {}):
   const rendered = renderAttributes(validated.tenant, options.secrets ? { secrets: options.secrets } : {});
   result.diagnostics.push(...rendered.diagnostics);
   if (!rendered.attributes) return result;
-  result.attributes = rendered.attributes;
+  // Overrides act on the rendered documents; the check below lints what they produce like the rest.
+  const overridden = applyOverrides(validated.tenant, rendered.attributes, locator(loaded.locations));
+  result.diagnostics.push(...overridden.diagnostics);
+  if (hasErrors(overridden.diagnostics)) return result;
+  result.attributes = overridden.attributes;
 
   const display = loaded.files[0] ? displayName(loaded.files[0], options.cwd) : file;
   result.diagnostics.push(...checkAttributes(rendered.attributes, { file: display }));
@@ -77,7 +82,7 @@ export async function compileTenant(file: string, options: CompileOptions = {}):
 
   // archiver and its streams load only when a package is made: validate and check never pay for them.
   const { packPackage } = await import("../package/pack.js");
-  result.package = await packPackage(validated.tenant, rendered.attributes, {
+  result.package = await packPackage(validated.tenant, overridden.attributes, {
     ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
   });
   return result;
@@ -125,11 +130,8 @@ export function planTenantFiles(result: CompileResult, options: BuildPlanOptions
     connectionJson = rendered.attributes.ConnectionJSON;
     mode = 0o600;
   }
-  return {
-    files: [
-      { path: paths.zip, bytes: result.package.zip },
-      { path: paths.connectionJson, bytes: Buffer.from(JSON.stringify(connectionJson, null, 2) + "\n", "utf8"), mode },
-    ],
-    diagnostics,
-  };
+  const files: PlannedFile[] = [{ path: paths.zip, bytes: result.package.zip }];
+  // A rest tenant renders no ConnectionJSON (its encrypted one is passed through in the zip).
+  if (connectionJson !== undefined) files.push({ path: paths.connectionJson, bytes: Buffer.from(JSON.stringify(connectionJson, null, 2) + "\n", "utf8"), mode });
+  return { files, diagnostics };
 }

@@ -62,6 +62,9 @@ export const CODES = {
   TENANT_RANGE: { severity: "error", exit: 1, summary: "A number, string length or list length is out of range." },
   TENANT_INVALID: { severity: "error", exit: 1, summary: "A value is invalid for the schema (other rule)." },
   TENANT_UNUSED: { severity: "warning", exit: 0, summary: "A value that has no effect (e.g. a default the binding map always overrides)." },
+  TENANT_OVERRIDE_PATH: { severity: "error", exit: 1, summary: "An `overrides` operation's JSON pointer does not fit the rendered document (missing parent, no such value, index past the end)." },
+  TENANT_OVERRIDE_TYPED: { severity: "warning", exit: 0, summary: "An override sets what a typed field of the connector controls; write the typed field instead." },
+  TENANT_CONNECTOR_SECTION: { severity: "error", exit: 1, summary: "A section that belongs to another connector (cxone/import/provisioning with connector: rest, rest with incontact)." },
 
   // validate: safety
   SECRET_LITERAL: { severity: "error", exit: 1, summary: "A secret field holds a literal instead of {env: NAME} or {file: path}." },

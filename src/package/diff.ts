@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import type { PackageAttribute, PackageModel } from "./model.js";
-import { Binding, parseJsonWithBindings } from "./read.js";
+import { Binding, parseJsonWithBindings, parseNestedDocument } from "./read.js";
 import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
 
 export type DiffScope = "package" | "summary" | "connection" | "attribute";
@@ -156,6 +156,11 @@ function shouldRedact(value: string | number | boolean, keys: readonly string[],
   return false;
 }
 
+/** A literal credential under this key path of a plain document (what the diff would redact), not a reference to one. */
+export function isLiteralSecret(value: string | number | boolean, keys: readonly string[]): boolean {
+  return shouldRedact(value, keys, { secretDocument: false });
+}
+
 function decodeURIComponentSafe(text: string): string {
   try {
     return decodeURIComponent(text);
@@ -164,21 +169,13 @@ function decodeURIComponentSafe(text: string): string {
   }
 }
 
-/** Looks like a JSON document held in a string (httpParams, nested ConnectionJSON pieces). */
-function looksLikeDocument(text: string): boolean {
-  const t = text.trim();
-  return (t.startsWith("{") && t.endsWith("}")) || (t.startsWith("[") && t.endsWith("]"));
-}
-
 /** Parsed value → normalised value: nested documents parsed, secrets redacted. */
 function normalize(value: unknown, keys: string[], ctx: NormContext): Norm {
   if (value instanceof Binding) return value;
   if (value === null || value === undefined) return null;
   if (typeof value === "string") {
-    if (looksLikeDocument(value)) {
-      const parsed = parseJsonWithBindings(value);
-      if (parsed.ok && parsed.value !== null && typeof parsed.value === "object") return new Nested(normalize(parsed.value, keys, ctx));
-    }
+    const nested = parseNestedDocument(value);
+    if (nested !== undefined) return new Nested(normalize(nested, keys, ctx));
     return shouldRedact(value, keys, ctx) ? new Redacted(sha256(value)) : value;
   }
   if (typeof value === "number" || typeof value === "boolean") {

@@ -65,8 +65,14 @@ export function planPackage(tenant: TenantConfig, attributes: RenderedAttributes
     if (name !== "ConnectionJSON") stored.set(name, serializeAttributeValue(value));
   }
   stored.set("ConnectionJSON", tenant.package.connectionJsonCiphertext ?? "");
+  const { templateName, templateMandatoryData, connectionFields } = tenant.package;
+  const fields = {
+    ...(templateName !== undefined ? { templateName } : {}),
+    ...(templateMandatoryData !== undefined ? { templateMandatoryData } : {}),
+    ...connectionFields,
+  };
   const connectionText = serializeNativeFile(
-    buildConnectionFile({ name: tenant.connection.name, description: tenant.connection.description, attributes: stored }),
+    buildConnectionFile({ name: tenant.connection.name, description: tenant.connection.description, attributes: stored, fields }),
   );
   const guid = nameBasedUuid(`${tenant.connection.name}\n${tenant.package.system}\n${tenant.package.exportedBy}\n${stamp}\n${connectionText}`);
   const summaryText = serializeNativeFile(

@@ -662,6 +662,18 @@ export function parseJsonWithBindings(text: string): JsonParse {
   return { ok: true, value: restore(parsed.value) };
 }
 
+/**
+ * The document a string holds, when it holds one (an httpParams body): text that starts and ends
+ * like an object or a list and parses, bindings and all. Undefined for any other string. The one
+ * rule for "JSON in a string" (diff, adopt and the rest connector's data all use it).
+ */
+export function parseNestedDocument(text: string): unknown {
+  const t = text.trim();
+  if (!((t.startsWith("{") && t.endsWith("}")) || (t.startsWith("[") && t.endsWith("]")))) return undefined;
+  const parsed = parseJsonWithBindings(text);
+  return parsed.ok && parsed.value !== null && typeof parsed.value === "object" ? parsed.value : undefined;
+}
+
 /** Index of the `}` closing the `${` whose `{` is at `open`; brace-depth and quote aware; -1 if none. */
 function bindingEnd(text: string, open: number): number {
   let depth = 0;

@@ -320,6 +320,11 @@ async function prepare(
       if (result.diagnostics.some((d) => d.code === "TENANT_NOT_FOUND" || d.code === "IO_READ")) report.fatal = true;
       return undefined;
     }
+    if (result.tenant.connector !== "incontact") {
+      // The simulator is CXone's: a generic REST tenant has no CXone base URL or token settings to redirect.
+      report.diagnostics.push(diag("SIM_UNSUPPORTED", `${tenantFile} is a connector: ${result.tenant.connector} tenant; simulate runs CXone (connector: incontact) tenants and packages`, { file: tenantFile }));
+      return undefined;
+    }
     return { tenant: result.tenant, attributes: result.attributes as Record<string, unknown> };
   };
 

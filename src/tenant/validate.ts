@@ -6,9 +6,10 @@
  * fields must stay inside the allowed subset (bindings.ts). Defaults are applied last.
  */
 import type { ErrorObject } from "ajv";
-import { checkExpressionText } from "../saviynt/bindings.js";
+import { checkExpressionText, type ExpressionProblem } from "../saviynt/bindings.js";
+import { isLiteralSecret } from "../package/diff.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
-import { pointerToPath } from "../core/json.js";
+import { fromPointer, isObject, pointerToPath, toPointer } from "../core/json.js";
 import type { Located, LoadResult } from "./load.js";
 import { isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "../core/schemas.js";
 
@@ -18,12 +19,34 @@ export interface EntitlementTypeConfig {
   attributes: Record<string, string>;
 }
 
-/** A validated tenant with every default applied. Mirrors schemas/tenant.schema.json. */
-export interface TenantConfig {
+/** One `overrides` operation (RFC 6902 subset), as written. */
+export interface OverrideOperation {
+  op: "add" | "replace" | "remove";
+  path: string;
+  value?: unknown;
+  note?: string;
+}
+
+/** What every connector has. Mirrors schemas/tenant.schema.json. */
+interface TenantCommon {
   abstract: boolean;
-  connector: "incontact";
   connection: { name: string; description: string; authName: string };
-  package: { exportedBy: string; system: string; exportedAt?: string; connectionJsonCiphertext?: string };
+  package: {
+    exportedBy: string;
+    system: string;
+    exportedAt?: string;
+    connectionJsonCiphertext?: string;
+    templateName?: string;
+    templateMandatoryData?: string;
+    connectionFields?: Record<string, string | number | boolean | null>;
+  };
+  /** Attribute name → operations applied after rendering (tenant/overrides.ts). */
+  overrides?: Record<string, OverrideOperation[]>;
+}
+
+/** A validated typed CXone tenant (connector: incontact) with every default applied. */
+export interface InContactTenant extends TenantCommon {
+  connector: "incontact";
   cxone: {
     apiBaseUrl: string;
     auth: {
@@ -58,6 +81,14 @@ export interface TenantConfig {
   };
 }
 
+/** A validated generic REST tenant (connector: rest): attribute documents as data (saviynt/rest-data.ts). */
+export interface RestTenant extends TenantCommon {
+  connector: "rest";
+  rest: { attributes: Record<string, unknown> };
+}
+
+export type TenantConfig = InContactTenant | RestTenant;
+
 export interface ValidateResult {
   tenant: TenantConfig | undefined;
   diagnostics: Diagnostic[];
@@ -86,9 +117,9 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
  * Where the value at a JSON pointer was written: its key ("key"), its value ("value"), or the
  * character at `offset` of a string value when its text maps 1:1 onto the source (else the value).
  */
-type Locate = (pointer: string, which?: "key" | "value", offset?: number) => { file?: string; line?: number; col?: number };
+export type Locate = (pointer: string, which?: "key" | "value", offset?: number) => { file?: string; line?: number; col?: number };
 
-function locator(locations: Map<string, Located>): Locate {
+export function locator(locations: ReadonlyMap<string, Located>): Locate {
   return (pointer, which = "value", offset) => {
     // Fall back to the nearest ancestor that has a position (e.g. a default-filled parent).
     for (let p = pointer; ; p = p.slice(0, Math.max(0, p.lastIndexOf("/")))) {
@@ -193,6 +224,18 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
         diag("TENANT_INVALID", `${describe(v)} is already in this list (item ${String(error.params.i)}); list items must be unique`, {
           ...locate(later),
           path: pointerToPath(later),
+        }),
+      );
+      continue;
+    }
+    if (error.keyword === "false schema") {
+      // A section of the other connector (the schema's connector if/then/else).
+      const connector = isObject(value) && value.connector === "rest" ? "rest" : "incontact";
+      const wanted = connector === "rest" ? "rest" : "cxone, import and provisioning";
+      out.push(
+        diag("TENANT_CONNECTOR_SECTION", `${quote(String(segments[segments.length - 1]))} does not belong to connector: ${connector} (it uses ${wanted})`, {
+          ...locate(pointer, "key"),
+          path: pointerToPath(pointer),
         }),
       );
       continue;
@@ -401,6 +444,15 @@ function valueMessage(error: ErrorObject, v: unknown, segments: (string | number
   }
 }
 
+const EXPRESSION_CODES: Record<ExpressionProblem["kind"], Code> = {
+  unbalanced: "EXPR_UNBALANCED",
+  quote: "EXPR_QUOTE",
+  "unknown-root": "EXPR_UNKNOWN_ROOT",
+  "unknown-attribute": "EXPR_UNKNOWN_ATTRIBUTE",
+  "missing-dollar": "EXPR_MISSING_DOLLAR",
+  "not-allowed": "EXPR_NOT_ALLOWED",
+};
+
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -412,14 +464,23 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
     if (node !== null && typeof node === "object") {
       for (const [k, v] of Object.entries(node)) {
         // Under a key the schema does not know, TENANT_UNKNOWN_KEY is the one diagnostic.
-        if (schemasAt([...segments, k]).length > 0) walk(v, [...segments, k]);
+        if (schemasAt([...segments, k]).length === 0) continue;
+        // Keys of REST data are body text too (Saviynt evaluates ${…} anywhere in a body): check them like values.
+        if (isDataSection(segments)) out.push(...checkDataKey(k, [...segments, k], locate));
+        walk(v, [...segments, k]);
       }
       return;
     }
     if (typeof node !== "string") return;
-    const pointer = segments.length === 0 ? "" : "/" + segments.map((s) => String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+    const pointer = toPointer(segments);
     const where = { ...locate(pointer), path: pointerToPath(pointer) };
     if (refused.has(where.path)) return;
+    const secretKeys = dataKeys(root, segments);
+    if (secretKeys && isLiteralSecret(node, secretKeys)) {
+      // Never quoted: the value is probably the credential itself.
+      out.push(diag("SECRET_LITERAL", "this looks like a literal credential; keep credentials in ConnectionJSON and refer to them with ${access_token} or ${connection.<key>}", where));
+      return;
+    }
     // Diagnostics point at the offending character itself when the value's text maps onto the source.
     const at = (offset: number) => ({ ...locate(pointer, "value", offset), path: where.path });
     const control = CONTROL.exec(isMultilineField(segments) ? node.replace(/[\n\t]/g, " ") : node);
@@ -430,17 +491,7 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
     }
     if (segments[0] === "$schema" || segments[0] === "extends") return;
     if (isExpressionField(segments)) {
-      for (const problem of checkExpressionText(node, closest)) {
-        const code: Code = {
-          unbalanced: "EXPR_UNBALANCED",
-          quote: "EXPR_QUOTE",
-          "unknown-root": "EXPR_UNKNOWN_ROOT",
-          "unknown-attribute": "EXPR_UNKNOWN_ATTRIBUTE",
-          "missing-dollar": "EXPR_MISSING_DOLLAR",
-          "not-allowed": "EXPR_NOT_ALLOWED",
-        }[problem.kind] as Code;
-        out.push(diag(code, problem.message, at(problem.offset)));
-      }
+      for (const problem of checkExpressionText(node, closest)) out.push(diag(EXPRESSION_CODES[problem.kind], problem.message, at(problem.offset)));
       return;
     }
     const marker = /\$\{|\{\{|\}\}/.exec(node);
@@ -456,6 +507,33 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
   };
   walk(root, []);
   return out;
+}
+
+/** rest.attributes and overrides hold REST data: Saviynt documents whose every string may carry bindings. */
+function isDataSection(segments: readonly (string | number)[]): boolean {
+  return (segments[0] === "rest" && segments[1] === "attributes" && segments.length >= 3) || (segments[0] === "overrides" && segments[3] === "value");
+}
+
+/** A key inside REST data: no control characters, and any ${…} in it inside the allowlist. */
+function checkDataKey(key: string, segments: (string | number)[], locate: Locate): Diagnostic[] {
+  const pointer = toPointer(segments);
+  const where = { ...locate(pointer, "key"), path: pointerToPath(pointer) };
+  if (CONTROL.test(key)) return [diag("INJECT_CONTROL", "a key contains a control character", where)];
+  return checkExpressionText(key, closest).map((problem) => diag(EXPRESSION_CODES[problem.kind], `in a key: ${problem.message}`, where));
+}
+
+/**
+ * The key path a REST-data string sits under inside its Saviynt document (markers dropped; for an
+ * override, the pointer's keys first), for the literal-secret rule; undefined outside REST data.
+ */
+function dataKeys(root: unknown, segments: readonly (string | number)[]): string[] | undefined {
+  const keys = (list: readonly (string | number)[]) => list.filter((s): s is string => typeof s === "string" && s !== "$json" && s !== "$binding");
+  if (segments[0] === "rest" && segments[1] === "attributes" && segments.length >= 3) return keys(segments.slice(3));
+  if (segments[0] === "overrides" && segments[3] === "value") {
+    const path = valueAt(root, toPointer([...segments.slice(0, 3), "path"]));
+    return [...(typeof path === "string" ? keys(fromPointer(path).filter((s) => !/^\d+$/.test(s))) : []), ...keys(segments.slice(4))];
+  }
+  return undefined;
 }
 
 /** Fills every `default` of the schema where the tenant left the key out. */
@@ -483,6 +561,7 @@ function resolveRef(schema: Record<string, unknown> | undefined): Record<string,
 /** A default for a field the binding map always sets never reaches CXone: say so (render.ts: the map wins). */
 function unusedDefaults(tenant: TenantConfig, locate: Locate): Diagnostic[] {
   const out: Diagnostic[] = [];
+  if (tenant.connector !== "incontact") return out;
   for (const field of ["country", "city", "state", "timeZone"] as const) {
     if (tenant.provisioning.defaults[field] !== undefined && tenant.provisioning.agent[field] !== undefined) {
       const pointer = `/provisioning/defaults/${field}`;
