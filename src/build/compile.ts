@@ -46,12 +46,17 @@ export function tenantName(file: string): string {
 }
 
 export async function compileTenant(file: string, options: CompileOptions = {}): Promise<CompileResult> {
-  const name = tenantName(file);
   const loaded = loadTenant(file, {
     ...(options.set ? { set: options.set } : {}),
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
   });
+  return compileLoaded(loaded, file, options);
+}
+
+/** The pipeline after load, for a tenant value from anywhere (adopt checks the value it writes this way). */
+export async function compileLoaded(loaded: LoadResult, file: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const name = tenantName(file);
   const result: CompileResult = { name, file, loaded, diagnostics: [...loaded.diagnostics] };
   if (hasErrors(result.diagnostics)) return result;
   if (loaded.abstract) {

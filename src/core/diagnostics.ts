@@ -128,6 +128,17 @@ export const CODES = {
   BUILD_EXTRA: { severity: "error", exit: 1, summary: "A package on disk has no tenant that builds it." },
   BUILD_SOURCE_DATE_EPOCH: { severity: "error", exit: 2, summary: "SOURCE_DATE_EPOCH is not an integer between 1980-01-01 and 2043-12-31 (the zip DOS time range)." },
 
+  // adopt: exports (or live connections) → tenant files
+  ADOPT_INPUT: { severity: "error", exit: 2, summary: "The input is not one connection package (not a T2P export, or several connections in it)." },
+  ADOPT_CONNECTION_TYPE: { severity: "error", exit: 2, summary: "The connection type is not one savpkg builds (SOAP and other non-REST connections)." },
+  ADOPT_BASE_URL: { severity: "error", exit: 2, summary: "The package has relative call URLs: give --base-url to resolve them." },
+  ADOPT_UNREPRESENTABLE: { severity: "error", exit: 1, summary: "The package cannot be rebuilt exactly from a tenant file (the reason is given); nothing is written." },
+  ADOPT_NOT_EXACT: { severity: "error", exit: 1, summary: "The adopted tenant would not rebuild the package (a savpkg bug); nothing is written." },
+  ADOPT_FILL: { severity: "error", exit: 1, summary: "A value the target API requires is not in the package: the tenant file marks it for you to fill." },
+  ADOPT_FIXED: { severity: "info", exit: 0, summary: "A known defect of the package is fixed in the adopted tenant, not copied." },
+  ADOPT_OVERRIDE: { severity: "info", exit: 0, summary: "Something the typed model cannot express went into the tenant's overrides." },
+  ADOPT_OUTPUT_EXISTS: { severity: "error", exit: 2, summary: "An output file exists; adopt overwrites only with --force." },
+
   // simulate
   SIM_SEED_INVALID: { severity: "error", exit: 2, summary: "The simulator seed is not a valid CXone state (JSON shape, ids, team/profile references, unique userName)." },
   SIM_STEP_FAILED: { severity: "error", exit: 1, summary: "A simulated operation failed." },
