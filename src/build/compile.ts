@@ -14,13 +14,14 @@ import { renderAttributes, type RenderedAttributes } from "../tenant/render.js";
 import { resolveSecrets, type SecretField, type SecretValues } from "../tenant/secrets.js";
 import { locator, validateTenant, type TenantConfig } from "../tenant/validate.js";
 import { applyOverrides } from "../tenant/overrides.js";
+import { REST_ATTRIBUTES, RENDERED_ATTRIBUTES } from "../saviynt/t2p.js";
 
 export interface CompileOptions {
   /** `--set path=value` overrides. */
   set?: readonly string[];
   /** Base for relative paths and display names. */
   cwd?: string;
-  /** SOURCE_DATE_EPOCH in seconds, parsed by the CLI. */
+  /** SOURCE_DATE_EPOCH in seconds (core/source-date-epoch.ts parses the environment value). */
   sourceDateEpoch?: number;
   /** Stop after check (validate, render): no zip is made. */
   noPack?: boolean;
@@ -139,4 +140,37 @@ export function planTenantFiles(result: CompileResult, options: BuildPlanOptions
   // A rest tenant renders no ConnectionJSON (its encrypted one is passed through in the zip).
   if (connectionJson !== undefined) files.push({ path: paths.connectionJson, bytes: Buffer.from(JSON.stringify(connectionJson, null, 2) + "\n", "utf8"), mode });
   return { files, diagnostics };
+}
+
+/** `savpkg validate`: every tenant compiled without packing; the diagnostics of all of them. */
+export async function validateTenants(files: readonly string[], options: CompileOptions = {}): Promise<Diagnostic[]> {
+  const diagnostics: Diagnostic[] = [];
+  for (const file of files) diagnostics.push(...(await compileTenant(file, { ...options, noPack: true })).diagnostics);
+  return diagnostics;
+}
+
+export interface RenderTenantResult {
+  /** What to print: one document (`attr`), or all of them keyed by attribute. Absent on errors. */
+  output?: unknown;
+  /** The same documents as files `<dir>/<Attribute>.json` (render --out). */
+  files: (dir: string) => PlannedFile[];
+  diagnostics: Diagnostic[];
+}
+
+/** `savpkg render`: the rendered documents of one tenant, all or one attribute. */
+export async function renderTenant(file: string, options: CompileOptions & { attr?: string } = {}): Promise<RenderTenantResult> {
+  const none: RenderTenantResult = { files: () => [], diagnostics: [] };
+  if (options.attr !== undefined && !(REST_ATTRIBUTES as readonly string[]).includes(options.attr)) {
+    return { ...none, diagnostics: [diag("USAGE", `--attr ${options.attr}: expected one of ${RENDERED_ATTRIBUTES.join(", ")} (or another REST attribute a rest tenant or an override fills)`)] };
+  }
+  const result = await compileTenant(file, { ...options, noPack: true });
+  if (!result.attributes || hasErrors(result.diagnostics)) return { ...none, diagnostics: result.diagnostics };
+  const attributes = result.attributes as Record<string, unknown>;
+  // Every document the tenant renders, in exporter order (the typed connector's eight, plus what overrides or rest data fill).
+  const names = options.attr !== undefined ? [options.attr] : REST_ATTRIBUTES.filter((n) => attributes[n] !== undefined);
+  return {
+    output: options.attr !== undefined ? attributes[options.attr] : Object.fromEntries(names.map((n) => [n, attributes[n]])),
+    files: (dir) => names.map((n) => ({ path: join(resolve(options.cwd ?? ".", dir), `${n}.json`), bytes: Buffer.from(JSON.stringify(attributes[n], null, 2) + "\n") })),
+    diagnostics: result.diagnostics,
+  };
 }

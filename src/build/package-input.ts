@@ -5,7 +5,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { compileTenant } from "./compile.js";
-import { diag } from "../core/diagnostics.js";
+import { diag, exitCodeFor } from "../core/diagnostics.js";
 import { readPackage, ZIP_LIMITS, type ReadResult } from "../package/read.js";
 
 export interface PackageInputOptions {
@@ -37,5 +37,11 @@ export async function readPackageInput(arg: string, options: PackageInputOptions
   if (size > ZIP_LIMITS.maxInputBytes) {
     return { diagnostics: [diag("ZIP_LIMIT", `${arg} is ${size} bytes, more than the ${ZIP_LIMITS.maxInputBytes}-byte limit`, { file: arg })], fatal: true };
   }
-  return readPackage(await readFile(path), { source: arg });
+  return unreadable(await readPackage(await readFile(path), { source: arg }), arg);
+}
+
+/** A zip that yields no model ends with one exit-2 diagnostic, so the exit policy needs no special case. */
+function unreadable(result: ReadResult, arg: string): ReadResult {
+  if (!result.fatal || exitCodeFor(result.diagnostics) === 2) return result;
+  return { ...result, diagnostics: [...result.diagnostics, diag("PKG_UNREADABLE", `${arg} cannot be read as a connection package`, { file: arg })] };
 }

@@ -110,6 +110,7 @@ export const CODES = {
   PKG_NAME_MISMATCH: { severity: "error", exit: 1, summary: "ObjectSummary, Connection key and connectionname disagree." },
   PKG_ATTRIBUTES: { severity: "error", exit: 1, summary: "The EXTERNAL_ATTR list is missing, duplicated or unknown attributes." },
   PKG_NON_ASCII: { severity: "warning", exit: 0, summary: "A package file is not pure ASCII." },
+  PKG_UNREADABLE: { severity: "error", exit: 2, summary: "The input cannot be read as a connection package (the diagnostics before it say why)." },
 
   // read: hostile or broken zips (reference/engineering.md C4)
   ZIP_CORRUPT: { severity: "error", exit: 2, summary: "Not a zip, or a truncated/corrupt one." },
@@ -141,6 +142,7 @@ export const CODES = {
 
   // simulate
   SIM_SEED_INVALID: { severity: "error", exit: 2, summary: "The simulator seed is not a valid CXone state (JSON shape, ids, team/profile references, unique userName)." },
+  SIM_KNOBS_INVALID: { severity: "error", exit: 2, summary: "The simulator knobs file is not valid (unknown knob, wrong type or range)." },
   SIM_STEP_FAILED: { severity: "error", exit: 1, summary: "A simulated operation failed." },
   SIM_UNSUPPORTED: { severity: "error", exit: 1, summary: "An expression or construct the executor does not support." },
 } as const satisfies Record<string, CodeInfo>;
@@ -162,14 +164,22 @@ export function diag(code: Code, message: string, where: Omit<Partial<Diagnostic
  * A diagnostic made with a severity other than its code's own (a warning promoted to an error, an
  * error demoted) counts by its actual severity: errors whose code is not an error code count as 1.
  */
-export function exitCodeFor(diagnostics: readonly Diagnostic[]): ExitClass {
+export function exitCodeFor(diagnostics: readonly Diagnostic[], options: ExitOptions = {}): ExitClass {
   let code: ExitClass = 0;
   for (const d of diagnostics) {
     if (d.severity !== "error") continue;
-    const cls = CODES[d.code].exit || 1;
+    const cls = CODES[d.code].exit === 2 ? 2 : (options.inputProblemsAre ?? 1);
     if (cls > code) code = cls;
   }
   return code;
+}
+
+export interface ExitOptions {
+  /**
+   * For commands whose exit 1 already means something else (diff: "different"; simulate: "a step
+   * failed"; plan: "changes"): input that could not be used at all exits 2.
+   */
+  inputProblemsAre?: 1 | 2;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

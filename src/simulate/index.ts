@@ -16,7 +16,7 @@ import { existsSync, readFileSync, statSync } from "node:fs";
 import { extname, isAbsolute, relative, resolve } from "node:path";
 import pc from "picocolors";
 import { compileTenant } from "../build/compile.js";
-import { diag, hasErrors, sortDiagnostics, type Diagnostic } from "../core/diagnostics.js";
+import { diag, exitCodeFor, hasErrors, sortDiagnostics, type Diagnostic } from "../core/diagnostics.js";
 import {
   compareIds,
   ExecutorContext,
@@ -38,7 +38,7 @@ import {
 } from "../executor/index.js";
 import { diagnosticToJson } from "../core/format.js";
 import { readPackage, ZIP_LIMITS } from "../package/read.js";
-import { demoSeed, loadSeed, startSimulator, type SimKnobs, type SimSeed, type Simulator } from "../simulator/index.js";
+import { checkKnobs, demoSeed, loadSeed, startSimulator, type SimKnobs, type SimSeed, type Simulator } from "../simulator/index.js";
 
 /** Page size forced on tenant inputs (and the simulator's list cap) so the default seed spans 3 pages. */
 export const DEFAULT_SIM_PAGE_SIZE = 10;
@@ -87,10 +87,15 @@ export interface SimulateOptions {
   seed?: string;
   /** `--set` overrides for tenant inputs. */
   set?: readonly string[];
-  /** Page size for tenant inputs and the simulator's list cap (default 10); null keeps the tenant's. */
-  pageSize?: number | null;
+  /**
+   * Page size for tenant inputs and the simulator's list cap (default 10); null or "tenant" keeps
+   * the tenant's. A string is the command-line value, checked here.
+   */
+  pageSize?: number | null | string;
   /** Simulator knobs (faults, strictness, …). */
   knobs?: Partial<SimKnobs>;
+  /** A JSON file of knobs, read and checked here (applied under `knobs`). */
+  knobsFile?: string;
   /** Identity attributes merged over SAMPLE_IDENTITY. */
   identity?: Record<string, Json>;
   /** Entitlement to add/remove per type (default: the first imported one the account is not in). */
@@ -174,11 +179,32 @@ interface Credentials {
   accessKeySecret: string;
 }
 
+function parsePageSize(raw: SimulateOptions["pageSize"]): number | null {
+  if (raw === undefined) return DEFAULT_SIM_PAGE_SIZE;
+  if (raw === null || raw === "tenant") return null;
+  if (typeof raw === "number") return raw;
+  return /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
+}
+
+/** A knobs file: JSON, checked by the simulator's own rules. */
+function loadKnobsFile(path: string, cwd: string): { knobs?: Partial<SimKnobs>; diagnostics: Diagnostic[] } {
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(resolve(cwd, path), "utf8"));
+  } catch (error) {
+    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
+    return { diagnostics: [diag("IO_READ", `--knobs: ${reason}`, { file: path })] };
+  }
+  const problems = checkKnobs(value);
+  if (problems.length > 0) return { diagnostics: [diag("SIM_KNOBS_INVALID", `--knobs ${path}: ${problems.join("; ")}`, { file: path })] };
+  return { knobs: value as Partial<SimKnobs>, diagnostics: [] };
+}
+
 export async function simulate(input: string, options: SimulateOptions): Promise<SimulationReport> {
   const file = resolve(options.cwd, input);
   const display = displayPath(file, options.cwd);
   const kind: "tenant" | "zip" = isZip(file) ? "zip" : "tenant";
-  const pageSize = options.pageSize === undefined ? DEFAULT_SIM_PAGE_SIZE : options.pageSize;
+  const pageSize = parsePageSize(options.pageSize);
   const report: SimulationReport = {
     ok: false,
     fatal: false,
@@ -197,7 +223,13 @@ export async function simulate(input: string, options: SimulateOptions): Promise
   };
 
   if (pageSize !== null && (!Number.isInteger(pageSize) || pageSize < 1 || pageSize > 10_000)) {
-    return fatal([diag("USAGE", `page size ${String(pageSize)}: expected an integer from 1 to 10000`)]);
+    return fatal([diag("USAGE", `--page-size ${String(options.pageSize)}: expected an integer from 1 to 10000, or "tenant"`)]);
+  }
+  let fileKnobs: Partial<SimKnobs> = {};
+  if (options.knobsFile !== undefined) {
+    const loaded = loadKnobsFile(options.knobsFile, options.cwd);
+    if (!loaded.knobs) return fatal(loaded.diagnostics);
+    fileKnobs = loaded.knobs;
   }
   if (kind === "tenant" && options.baseUrlFrom) report.notes.push("--base-url-from is ignored for a tenant input (the tenant names its own base URL)");
 
@@ -227,7 +259,7 @@ export async function simulate(input: string, options: SimulateOptions): Promise
     accessKeyId: `SIMKEY${hex(8).toUpperCase()}`,
     accessKeySecret: hex(24),
   };
-  const knobs: Partial<SimKnobs> = { ...(pageSize !== null ? { listCap: pageSize } : {}), ...(options.knobs ?? {}) };
+  const knobs: Partial<SimKnobs> = { ...(pageSize !== null ? { listCap: pageSize } : {}), ...fileKnobs, ...(options.knobs ?? {}) };
   let sim: Simulator;
   try {
     sim = await startSimulator({ seed, clients: [{ clientId: creds.clientId, clientSecret: creds.clientSecret }], accessKeys: [{ accessKeyId: creds.accessKeyId, accessKeySecret: creds.accessKeySecret }], knobs });
@@ -955,7 +987,11 @@ export function formatSimulationJson(report: SimulationReport): string {
   );
 }
 
-/** The exit code of `savpkg simulate`: 0 all steps passed, 1 a step failed, 2 the input could not be used. */
+/**
+ * The exit code of `savpkg simulate`: 0 all steps passed, 1 a step failed, 2 the input could not be
+ * used (1 already means "a step failed", so input problems are escalated to 2).
+ */
 export function simulationExitCode(report: SimulationReport): number {
-  return report.fatal ? 2 : report.ok ? 0 : 1;
+  if (report.fatal) return exitCodeFor(report.diagnostics, { inputProblemsAre: 2 }) || 2;
+  return report.ok ? 0 : 1;
 }

@@ -1,0 +1,13 @@
+/** Every command, in `--help` order. A new command is a module here and one line in this list. */
+import build from "./build.js";
+import diff from "./diff.js";
+import init from "./init.js";
+import inspect from "./inspect.js";
+import lint from "./lint.js";
+import render from "./render.js";
+import schema from "./schema.js";
+import simulate from "./simulate.js";
+import unpack from "./unpack.js";
+import validate from "./validate.js";
+
+export const COMMANDS = [init, validate, render, build, inspect, unpack, lint, diff, simulate, schema];

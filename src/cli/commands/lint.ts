@@ -1,0 +1,35 @@
+import { exitCodeFor, type Diagnostic } from "../../core/diagnostics.js";
+import { defineCommand, withSet } from "../command.js";
+import { readInput } from "./read-input.js";
+
+export default defineCommand({
+  command: "lint <package>",
+  describe: "Run the lint rules on a package zip or a tenant file",
+  builder: (y) =>
+    withSet(y.positional("package", { type: "string", demandOption: true, describe: "Package zip, or a tenant file" })).example(
+      "$0 lint ../exports/INCONTACT.zip",
+      "find the known defect classes",
+    ),
+  run: async (args, context) => {
+    const { TENANT_FILE } = await import("../../build/package-input.js");
+    let diagnostics: Diagnostic[];
+    if (TENANT_FILE.test(args.package)) {
+      const { validateTenants } = await import("../../build/compile.js");
+      diagnostics = await validateTenants([args.package], { cwd: context.io.cwd, set: args.set });
+    } else {
+      const read = await readInput(args.package, args.set, context);
+      if (!read.model) return context.fail(read.diagnostics);
+      const { lintPackage } = await import("../../package/lint.js");
+      diagnostics = lintPackage(read.model, read.diagnostics);
+    }
+    await context.report(diagnostics);
+    if (args.format === "text") context.io.stderr(lintSummary(args.package, diagnostics) + "\n");
+    return exitCodeFor(diagnostics);
+  },
+});
+
+function lintSummary(target: string, diagnostics: readonly Diagnostic[]): string {
+  const errors = diagnostics.filter((d) => d.severity === "error").length;
+  const warnings = diagnostics.filter((d) => d.severity === "warning").length;
+  return errors + warnings === 0 ? `${target}: no problems found` : `${target}: ${errors} error(s), ${warnings} warning(s)`;
+}

@@ -1,0 +1,42 @@
+/**
+ * Everything the CLI needs from the process, in one object: the only place savpkg touches
+ * `process` (tests pass their own).
+ */
+export interface CliIO {
+  stdout: (text: string) => void;
+  stderr: (text: string) => void;
+  env: Readonly<Record<string, string | undefined>>;
+  cwd: string;
+  /** stdout/stderr are terminals (progress and colour only then). */
+  isTTY: boolean;
+  /** Terminal width for help text (undefined when not a terminal). */
+  columns?: number;
+  /** Node and zlib versions, recorded in build manifests. */
+  runtime: { node: string; zlib: string };
+  /** Reads one line from the terminal (confirmation prompts); undefined without a TTY. */
+  prompt?: (question: string) => Promise<string>;
+}
+
+export function processIO(): CliIO {
+  const io: CliIO = {
+    stdout: (text) => void process.stdout.write(text),
+    stderr: (text) => void process.stderr.write(text),
+    env: process.env,
+    cwd: process.cwd(),
+    isTTY: Boolean(process.stderr.isTTY),
+    runtime: { node: process.versions.node, zlib: process.versions.zlib ?? "unknown" },
+  };
+  if (process.stdout.columns !== undefined) io.columns = process.stdout.columns;
+  if (process.stdin.isTTY && process.stderr.isTTY) {
+    io.prompt = async (question) => {
+      const { createInterface } = await import("node:readline/promises");
+      const rl = createInterface({ input: process.stdin, output: process.stderr });
+      try {
+        return await rl.question(question);
+      } finally {
+        rl.close();
+      }
+    };
+  }
+  return io;
+}
