@@ -89,8 +89,12 @@ export function adoptInContact(model: PackageModel, ctx: AdoptContext): AdoptedT
         continue;
       }
       if (target === "email") {
-        if (!hasOwn(map, "customproperty7")) accountAttributes.customproperty7 = field;
-        fixes.push({ attribute: "ImportAccountEntJSON", pointer: "/accountParams/call/call1/colsToPropsMap/email", message: `email is not a Saviynt account column: ${field} ${hasOwn(map, "customproperty7") ? "is dropped (customproperty7 is taken)" : "goes to customproperty7"}` });
+        const moved = !hasOwn(map, "customproperty7");
+        if (moved) accountAttributes.customproperty7 = field;
+        const message = `email is not a Saviynt account column: ${field} ${moved ? "goes to customproperty7" : "is dropped (customproperty7 is taken)"}`;
+        for (const target of moved ? ["email", "customproperty7"] : ["email"]) {
+          fixes.push({ attribute: "ImportAccountEntJSON", pointer: `/accountParams/call/call1/colsToPropsMap/${target}`, message });
+        }
         continue;
       }
       if (ACCOUNT_TARGET.test(target)) accountAttributes[target] = field;

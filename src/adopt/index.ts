@@ -11,6 +11,8 @@
  */
 import { existsSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { assetUrl } from "../assets.js";
 import { compileLoaded } from "../build/compile.js";
 import type { PlannedFile } from "../build/emit.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
@@ -207,7 +209,7 @@ const TENANT_FILE_NAME = /\.(ya?ml|json)$/i;
 
 /**
  * The files adopt writes for adopted tenants (in input order): one standalone file, or per folder
- * a base (`<first connection>-base.yaml`, abstract) and one overlay per connection, named after it.
+ * a base (`base.yaml`, abstract) and one overlay per connection, named after it.
  * Refuses when a file exists (unless `force`); nothing is planned then.
  */
 export function planAdoptFiles(tenants: readonly AdoptedTenant[], options: AdoptPlanOptions): { files: PlannedFile[]; diagnostics: Diagnostic[] } {
@@ -231,7 +233,7 @@ export function planAdoptFiles(tenants: readonly AdoptedTenant[], options: Adopt
     files.push(file(join(outPath, `${t.connection}.yaml`), t.value, [origin(t)], t));
   } else {
     const names = overlayNames(tenants);
-    const baseName = `${names[0]}-base.yaml`;
+    const baseName = names.includes("base") ? "shared-base.yaml" : "base.yaml";
     const { base, overlays } = splitBase(tenants.map((t) => t.value));
     files.push(
       file(join(outPath, baseName), { abstract: true, ...base }, [
@@ -258,4 +260,37 @@ function overlayNames(tenants: readonly AdoptedTenant[]): string[] {
     return system ? `${plain[i]}-${system}` : plain[i]!;
   });
   return withHost.map((name, i) => (count(withHost, name) === 1 ? name : `${name}-${withHost.slice(0, i + 1).filter((n) => n === name).length}`));
+}
+
+export interface RunAdoptOptions extends AdoptOptions, Omit<AdoptPlanOptions, "schemaPath"> {
+  /** Package zips (or tenant files, compiled in memory), in order. */
+  packages: readonly string[];
+}
+
+/**
+ * The whole command as a library call: read each package, adopt it, plan the files. Refused or
+ * unreadable inputs plan nothing at all (no half-adopted set of files); fills still plan the files.
+ */
+export async function runAdopt(options: RunAdoptOptions): Promise<{ files: PlannedFile[]; tenants: AdoptedTenant[]; diagnostics: Diagnostic[] }> {
+  const { readPackageInput } = await import("../build/package-input.js");
+  const diagnostics: Diagnostic[] = [];
+  const tenants: AdoptedTenant[] = [];
+  for (const arg of options.packages) {
+    const read = await readPackageInput(arg, { cwd: options.cwd });
+    if (!read.model) {
+      const reason = read.diagnostics.find((d) => d.severity === "error");
+      diagnostics.push(...read.diagnostics, diag("ADOPT_INPUT", `${arg} is not a connection package${reason ? `: ${reason.message}` : ""}`, { file: arg }));
+      continue;
+    }
+    const outcome = await adoptPackage({ ...read.model, source: arg }, read.diagnostics, {
+      ...(options.baseUrl !== undefined ? { baseUrl: options.baseUrl } : {}),
+      ...(options.connector !== undefined ? { connector: options.connector } : {}),
+    });
+    diagnostics.push(...read.diagnostics.filter((d) => d.severity !== "error"), ...outcome.diagnostics);
+    if (outcome.tenant) tenants.push(outcome.tenant);
+  }
+  const refused = diagnostics.some((d) => d.severity === "error" && d.code !== "ADOPT_FILL");
+  if (refused || tenants.length === 0) return { files: [], tenants, diagnostics };
+  const planned = planAdoptFiles(tenants, { ...options, schemaPath: fileURLToPath(assetUrl("schemas/tenant.schema.json")) });
+  return { files: planned.files, tenants, diagnostics: [...diagnostics, ...planned.diagnostics] };
 }

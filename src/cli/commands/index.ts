@@ -1,4 +1,5 @@
 /** Every command, in `--help` order. A new command is a module here and one line in this list. */
+import adopt from "./adopt.js";
 import build from "./build.js";
 import diff from "./diff.js";
 import init from "./init.js";
@@ -10,4 +11,4 @@ import simulate from "./simulate.js";
 import unpack from "./unpack.js";
 import validate from "./validate.js";
 
-export const COMMANDS = [init, validate, render, build, inspect, unpack, lint, diff, simulate, schema];
+export const COMMANDS = [init, validate, render, build, inspect, unpack, lint, diff, simulate, schema, adopt];
