@@ -16,7 +16,7 @@ import { assetUrl } from "../assets.js";
 import { compileLoaded } from "../build/compile.js";
 import type { PlannedFile } from "../build/emit.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
-import { isObject } from "../core/json.js";
+import { isObject, toPointer } from "../core/json.js";
 import type { PackageModel } from "../package/model.js";
 import { diffPackages } from "../package/diff.js";
 import { readPackage } from "../package/read.js";
@@ -173,21 +173,9 @@ async function verify(tenant: AdoptedTenant, model: PackageModel, ctx: AdoptCont
     ctx.diagnostics.push(diag("ADOPT_NOT_EXACT", "the rebuilt package does not read back", { file: ctx.source }));
     return false;
   }
-  const result = diffPackages(model, rebuilt.model);
-  const unexplained = result.changes.filter((change) => {
-    if (tenant.connector === "rest" || change.scope !== "attribute") return true;
-    return !tenant.fixes.some((f) => f.attribute === change.group);
-  });
-  // A typed tenant differs from the package only where a fix was made; re-check those documents op by op.
-  if (tenant.connector === "incontact") {
-    const docs = documents(model);
-    for (const name of new Set(tenant.fixes.map((f) => f.attribute))) {
-      const rendered = (compiled.attributes as Record<string, unknown> | undefined)?.[name];
-      const ops = operationsBetween(rendered === undefined ? undefined : documentToData(rendered).data, docs.has(name) ? packageData(docs.get(name)) : undefined);
-      const stray = ops.filter((op) => !tenant.fixes.some((f) => f.attribute === name && (op.path === f.pointer || op.path.startsWith(`${f.pointer}/`))));
-      if (stray.length > 0) unexplained.push({ scope: "attribute", group: name, op: "changed", path: stray[0]!.path, segments: [] });
-    }
-  }
+  // Every difference must be one of the listed fixes (a rest tenant has none unless --base-url resolved URLs).
+  const explained = (group: string, pointer: string) => tenant.fixes.some((f) => f.attribute === group && (pointer === f.pointer || pointer.startsWith(`${f.pointer}/`)));
+  const unexplained = diffPackages(model, rebuilt.model).changes.filter((c) => c.scope !== "attribute" || !explained(c.group, toPointer(c.segments)));
   if (unexplained.length === 0) return true;
   const shown = unexplained.slice(0, 3).map((c) => `${c.group}${c.path ? ` ${c.path}` : ""} (${c.op})`);
   ctx.diagnostics.push(
