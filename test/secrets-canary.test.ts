@@ -155,6 +155,9 @@ const COMMANDS: CommandCase[] = [
   { command: "simulate", argv: ["simulate", "tenants/acme-refresh.yaml", "--format", "json"] },
   { command: "simulate", before: [ALL], argv: ["simulate", "dist-packages/acme-prod/INCONTACT.zip", "--base-url-from", "tenants/acme-prod.yaml"] },
   { command: "schema", argv: ["schema"] },
+  // Adopt reads packages (and tenant files, compiled in memory) and writes tenant files: references only, never values.
+  { command: "adopt", before: [ALL], argv: ["adopt", "dist-packages/acme-dev/INCONTACT.zip", "dist-packages/acme-refresh/INCONTACT.zip", "--out", "adopted", "--verbose"], writes: [/^adopted\/base\.yaml$/, /^adopted\/InContact_REFRESH\.yaml$/] },
+  { command: "adopt", argv: ["adopt", "tenants/acme-refresh.yaml", "--out", "adopted.yaml", "--format", "json"], writes: [/^adopted\.yaml$/] },
   { command: "init", argv: ["init", "tenants/new.yaml", "--name", "InContact_NEW"], writes: [/^tenants\/new\.yaml$/] },
   { command: "init", argv: ["init", "starter.yaml"], writes: [/^starter\.yaml$/] },
 ];
