@@ -6,7 +6,7 @@ export { CODES, diag, hasErrors, sortDiagnostics, type Code, type Diagnostic, ty
 export { formatDiagnosticsJson, formatDiagnosticsText, formatDiagnosticText } from "./core/format.js";
 export { escapePointer, fromPointer, hasOwn, isObject, pointerToPath, toPointer, unescapePointer, type JsonPath } from "./core/json.js";
 export { loadTenant, type LoadOptions, type LoadResult, type Located, type SourceLocation } from "./tenant/load.js";
-export { validateTenant, type TenantConfig, type SecretRef, type ValidateResult } from "./tenant/validate.js";
+export { validateTenant, type TenantConfig, type InContactTenant, type RestTenant, type OverrideOperation, type SecretRef, type ValidateResult } from "./tenant/validate.js";
 export { placeholderFor, resolveSecrets, SECRET_FIELDS, type SecretField, type SecretValues } from "./tenant/secrets.js";
 export { encodeBody, renderAttributes, type RenderedAttributes, type RenderOptions } from "./tenant/render.js";
 export { ATTRIBUTE_SCHEMAS, checkAttributes, type AttributeDocuments, type CheckOptions } from "./package/rules.js";
@@ -29,3 +29,7 @@ export { diffPackages, formatPath, redactionMarker, redactDocument, type DiffRes
 export { formatDiffText, formatDiffJson, formatDiffMarkdown, groupChanges, DIFF_JSON_FORMAT, DIFF_JSON_VERSION, type DiffGroup } from "./package/diff-format.js";
 export { DEFAULT_SIM_PAGE_SIZE, diffState, formatSimulationJson, formatSimulationText, SAMPLE_IDENTITY, SAMPLE_IDENTITY_UPDATE, simulate, simulationExitCode, STEPS, type CheckResult, type ImportSummary, type SimulateOptions, type SimulationReport, type SimulationTextOptions, type StateChange, type StepName, type StepReport } from "./simulate/index.js";
 export { evaluate, evaluateTemplateValue, ExecutorContext, nodeTransport, parseExpression, reconcile, renderTemplate, runImport, runProvision, scanDocuments, type CallRecord, type ExecutorEnv, type ImportRun, type ProvisionRun, type SaviyntView, type Transport, type UnsupportedUse, type UrlPolicy } from "./executor/index.js";
+export { adoptPackage, planAdoptFiles, runAdopt, splitBase, tenantYaml, type AdoptedTenant, type AdoptOptions, type AdoptOutcome, type AdoptPlanOptions, type Fill, type Fix, type RunAdoptOptions, type TenantLayers } from "./adopt/index.js";
+export { applyOverrides, typedFieldFor, type OverrideResult } from "./tenant/overrides.js";
+export { dataToDocument, documentToData, BINDING_MARKER, JSON_MARKER } from "./saviynt/rest-data.js";
+export { parseNestedDocument } from "./package/read.js";

@@ -33,7 +33,7 @@ export function applyOverrides(tenant: TenantConfig, attributes: RenderedAttribu
       const at = `/overrides/${escapePointer(name)}/${index}`;
       const where = (key: "path" | "value" | "op") => ({ ...locate(`${at}/${key}`), path: pointerToPath(`${at}/${key}`) });
       if (operation.op !== "remove" && !hasOwn(operation, "value")) {
-        diagnostics.push(diag("TENANT_MISSING_KEY", `a ${operation.op} operation needs a value`, { ...locate(at, "key"), path: pointerToPath(at) }));
+        diagnostics.push(diag("TENANT_MISSING_KEY", `${operation.op === "add" ? "an" : "a"} ${operation.op} operation needs a value`, { ...locate(at, "key"), path: pointerToPath(at) }));
         failed = true;
         return;
       }

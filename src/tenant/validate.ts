@@ -189,10 +189,13 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
   /** `parent\0key` of every key an unknown key's "did you mean" proposes. */
   const suggested = new Set<string>();
   const missingKeys: { pointer: string; key: string }[] = [];
+  // A section of the other connector is one problem: nothing inside it is checked further.
+  const foreignSections = errors.filter((e) => e.keyword === "false schema").map((e) => e.instancePath);
 
   for (const error of errors) {
     const pointer = error.instancePath;
     const segments = segmentsOf(pointer);
+    if (foreignSections.some((p) => pointer.startsWith(`${p}/`) || (pointer === p && error.keyword !== "false schema"))) continue;
     // Secret references: report once, as the user sees it, not ajv's oneOf cascade.
     const secretPointer = enclosingSecret(segments);
     if (secretPointer !== undefined) {
@@ -231,9 +234,9 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
     if (error.keyword === "false schema") {
       // A section of the other connector (the schema's connector if/then/else).
       const connector = isObject(value) && value.connector === "rest" ? "rest" : "incontact";
-      const wanted = connector === "rest" ? "rest" : "cxone, import and provisioning";
+      const wanted = connector === "rest" ? "its documents go under rest.attributes" : "it uses cxone, import and provisioning";
       out.push(
-        diag("TENANT_CONNECTOR_SECTION", `${quote(String(segments[segments.length - 1]))} does not belong to connector: ${connector} (it uses ${wanted})`, {
+        diag("TENANT_CONNECTOR_SECTION", `${quote(String(segments[segments.length - 1]))} is not a section of a connector: ${connector} tenant (${wanted})`, {
           ...locate(pointer, "key"),
           path: pointerToPath(pointer),
         }),
