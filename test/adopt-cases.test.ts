@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
-import { REST_ATTRIBUTES } from "../src/saviynt/t2p.js";
+import { connectionFields, REST_ATTRIBUTES } from "../src/saviynt/t2p.js";
 import { runCli } from "./helpers/cli.js";
 import { buildExport, exportFiles, repoRoot, zipWithArchiver, type ExportSpec } from "./helpers/pkg-zip.js";
 
@@ -57,21 +57,8 @@ interface CompactPackage {
 function exportSpec(p: CompactPackage): ExportSpec {
   const names = p.names ?? [...REST_ATTRIBUTES];
   const fields = {
-    connectionname: p.key,
-    connectiondescription: p.description ?? "",
+    ...connectionFields({ name: p.key, description: p.description ?? "", attributes: new Map() }),
     externalconnectiontype: p.type ?? "REST",
-    status: 1,
-    statusForEnableDisable: 1,
-    templateName: null,
-    templateMandatoryData: null,
-    connectorms: false,
-    msconnectorversion: null,
-    connectorType: null,
-    sslCertificate: null,
-    sslCertificateId: null,
-    vaultConfig: null,
-    vaultCredentialConnection: null,
-    credentialChangeConfig: null,
     ...p.fields,
   };
   const summary = {

@@ -8,7 +8,7 @@ import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "yaml";
-import { findExpressions } from "../../src/saviynt/bindings.js";
+import { replaceBindings } from "./bodies.js";
 
 const repo = resolve(import.meta.dirname, "../..");
 export const spec = parse(readFileSync(resolve(repo, "test/fixtures/cxone/openapi-subset.yaml"), "utf8")) as {
@@ -29,32 +29,21 @@ const SAMPLES: Record<string, string | number> = {
   "${entitlementValue.entitlementID}": 1202,
 };
 
-function substitute(text: string, quotedAsString: boolean): string {
-  const { spans } = findExpressions(text);
-  let out = "";
-  let last = 0;
-  for (const span of spans) {
-    const expression = text.slice(span.start, span.end);
-    if (!(expression in SAMPLES)) throw new Error(`no typed sample for ${expression}`);
-    const sample = SAMPLES[expression]!;
-    out += text.slice(last, span.start) + (quotedAsString ? String(sample) : JSON.stringify(sample));
-    last = span.end;
-  }
-  return out + text.slice(last);
+/** A binding's typed sample: its text inside a JSON string, its JSON value where it stands unquoted. */
+function sample(expression: string, inString: boolean): string {
+  if (!(expression in SAMPLES)) throw new Error(`no typed sample for ${expression}`);
+  const value = SAMPLES[expression]!;
+  return inString ? String(value) : JSON.stringify(value);
+}
+
+/** A URL with its bindings replaced by their samples' text. */
+function substitute(text: string): string {
+  return replaceBindings(text, (expression) => sample(expression, true));
 }
 
 /** Bindings inside JSON strings take the sample's text; unquoted ones its JSON value. */
 export function bodyWithSamples(httpParams: string): unknown {
-  const { spans } = findExpressions(httpParams);
-  let out = "";
-  let last = 0;
-  for (const span of spans) {
-    const before = httpParams.slice(0, span.start);
-    const inString = (before.match(/(?<!\\)"/g) ?? []).length % 2 === 1;
-    out += httpParams.slice(last, span.start) + substitute(httpParams.slice(span.start, span.end), inString);
-    last = span.end;
-  }
-  return JSON.parse(out + httpParams.slice(last));
+  return JSON.parse(replaceBindings(httpParams, sample));
 }
 
 export const ajv = new Ajv2020({ strict: false, validateFormats: false, allErrors: true, logger: false });
@@ -73,7 +62,7 @@ export function requestSchema(path: string, method: string): unknown {
 
 /** Maps a rendered URL to the spec path template (bindings become {params}). */
 export function operationFor(url: string, method: string): { path: string; method: string; query: URLSearchParams } {
-  const u = new URL(substitute(url, true));
+  const u = new URL(substitute(url));
   const relative = u.pathname.replace(/^\/inContactAPI\/services\/v\d+\.\d+/, "");
   const templates: [RegExp, string][] = [
     [/^\/agents$/, "/agents"],
