@@ -236,8 +236,8 @@ const isBodyBinding = (v: unknown) => isObject(v) && typeof v.$binding === "stri
 const relative = (v: unknown) => typeof v === "string" && isRelativeUrl(v);
 
 const FIX_RULES: readonly FixRule[] = [
-  { attribute: /./, pointer: /\/url$/, when: (op) => op.op === "replace" && relative(op.value), message: "relative URL: absolute from cxone.apiBaseUrl (Saviynt has no base URL to resolve it)" },
   { attribute: /^RemoveAccessJSON$/, pointer: /^\/call\/\d+\/url$/, when: (op) => typeof op.value === "string" && !op.value.includes("transferTeamId="), message: "remove from team without transferTeamId (400 Invalid transferTeamId): ?transferTeamId= from provisioning.removeAccess" },
+  { attribute: /./, pointer: /\/url$/, when: (op) => op.op === "replace" && relative(op.value), message: "relative URL: absolute from cxone.apiBaseUrl (Saviynt has no base URL to resolve it)" },
   { attribute: /^ImportAccountEntJSON$/, pointer: /\/url$/, when: (op) => typeof op.value === "string" && !/[?&]top=/.test(op.value), message: "list call without paging parameters: explicit top/skip/orderBy from import.pageSize" },
   { attribute: /^(Update|Enable|Disable)AccountJSON$/, pointer: /^\/call\/\d+\/httpParams\/(agents|agent)(\/|$)/, message: "single-agent PUT /agents/{id} sent {\"agents\":[…]} (the bulk shape): {\"agent\":{\"agentId\":…}}, enable/disable through isActive" },
   { attribute: /^ImportAccountEntJSON$/, pointer: /^\/acctEntParams\/entTypes\/Teams\/call\/call1\/listField$/, when: (op) => op.value === "agents", message: "team members read from the top level of GET /teams/{id}: listField teams[0].agents, where CXone puts them" },
