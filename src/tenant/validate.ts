@@ -3,10 +3,10 @@
  * ajv (schemas/tenant.schema.json) decides structure; its errors are translated into one
  * diagnostic per problem (spectral's convertAjvErrors idea, engineering.md A1/B3). Then the
  * safety rules: plain fields may not carry `${`, `{{`, `}}` or control characters; expression
- * fields must stay inside the allowed subset (bindings.ts). Defaults are applied last.
+ * fields must stay inside the allowlist (saviynt/expression/). Defaults are applied last.
  */
 import type { ErrorObject } from "ajv";
-import { checkExpressionText, type ExpressionProblem } from "../saviynt/bindings.js";
+import { checkExpressionText, type ProblemKind } from "../saviynt/expression/index.js";
 import { isLiteralSecret } from "../package/diff.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { fromPointer, isObject, pointerToPath, toPointer } from "../core/json.js";
@@ -447,7 +447,7 @@ function valueMessage(error: ErrorObject, v: unknown, segments: (string | number
   }
 }
 
-const EXPRESSION_CODES: Record<ExpressionProblem["kind"], Code> = {
+const EXPRESSION_CODES: Record<ProblemKind, Code> = {
   unbalanced: "EXPR_UNBALANCED",
   quote: "EXPR_QUOTE",
   "unknown-root": "EXPR_UNKNOWN_ROOT",
@@ -494,7 +494,7 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
     }
     if (segments[0] === "$schema" || segments[0] === "extends") return;
     if (isExpressionField(segments)) {
-      for (const problem of checkExpressionText(node, closest)) out.push(diag(EXPRESSION_CODES[problem.kind], problem.message, at(problem.offset)));
+      for (const problem of checkExpressionText(node)) out.push(diag(EXPRESSION_CODES[problem.kind], problem.message, at(problem.offset)));
       return;
     }
     const marker = /\$\{|\{\{|\}\}/.exec(node);
@@ -522,7 +522,7 @@ function checkDataKey(key: string, segments: (string | number)[], locate: Locate
   const pointer = toPointer(segments);
   const where = { ...locate(pointer, "key"), path: pointerToPath(pointer) };
   if (CONTROL.test(key)) return [diag("INJECT_CONTROL", "a key contains a control character", where)];
-  return checkExpressionText(key, closest).map((problem) => diag(EXPRESSION_CODES[problem.kind], `in a key: ${problem.message}`, where));
+  return checkExpressionText(key).map((problem) => diag(EXPRESSION_CODES[problem.kind], `in a key: ${problem.message}`, where));
 }
 
 /**
