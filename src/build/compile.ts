@@ -83,7 +83,7 @@ export async function compileLoaded(loaded: LoadResult, file: string, options: C
   result.attributes = overridden.attributes;
 
   const display = loaded.files[0] ? displayName(loaded.files[0], options.cwd) : file;
-  result.diagnostics.push(...checkAttributes(rendered.attributes, { file: display }));
+  result.diagnostics.push(...checkAttributes(overridden.attributes, { file: display }));
   if (hasErrors(result.diagnostics) || options.noPack) return result;
 
   // archiver and its streams load only when a package is made: validate and check never pay for them.
