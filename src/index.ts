@@ -4,7 +4,8 @@
  */
 export { CODES, diag, hasErrors, sortDiagnostics, type Code, type Diagnostic, type Severity } from "./core/diagnostics.js";
 export { formatDiagnosticsJson, formatDiagnosticsText, formatDiagnosticText } from "./core/format.js";
-export { escapePointer, fromPointer, hasOwn, isObject, pointerToPath, toPointer, unescapePointer, type JsonPath } from "./core/json.js";
+export { isSafeLine, safeJson, safeLine, safeStrings, safeText, UNSAFE_CHARACTERS } from "./core/text-safety.js";
+export { escapePointer, fromPointer, hasOwn, isObject, pointerSegments, pointerToPath, toPointer, unescapePointer, type JsonPath } from "./core/json.js";
 export { loadTenant, type LoadOptions, type LoadResult, type Located, type SourceLocation } from "./tenant/load.js";
 export { validateTenant, type TenantConfig, type InContactTenant, type RestTenant, type OverrideOperation, type SecretRef, type ValidateResult } from "./tenant/validate.js";
 export { placeholderFor, resolveSecrets, SECRET_FIELDS, type SecretField, type SecretValues } from "./tenant/secrets.js";
@@ -17,12 +18,12 @@ export { discoverTenants, runBuild, savpkgVersion, type BuildOptions, type Build
 export { initTenantFile } from "./tenant/init.js";
 export { tenantSchemaText } from "./core/schemas.js";
 export * from "./saviynt/t2p.js";
-export { startSimulator, SimulatorSeedError, loadSeed, parseSeed, demoSeed, defaultKnobs, checkKnobs, manualClock, SimState } from "./simulator/index.js";
-export type { Simulator, SimulatorOptions, SeedResult, SimSeed, SimKnobs, FaultRule, SimLogEntry, SimAgent, SimTeam, SimGroup, SimProfile, SimClient, SimAccessKey, SimClock, LastPageNext } from "./simulator/index.js";
+export { startSimulator, loadSeed, parseSeed, demoSeed, defaultKnobs, checkKnobs, manualClock, SimState } from "./simulator/index.js";
+export type { Simulator, SimulatorOptions, SimulatorStart, SeedResult, SimSeed, SimKnobs, FaultRule, SimLogEntry, SimAgent, SimTeam, SimGroup, SimProfile, SimClient, SimAccessKey, SimClock, LastPageNext } from "./simulator/index.js";
 export { readPackage, ZIP_LIMITS, Binding, parseJsonWithBindings, findDuplicateKeys, looksLikeCiphertext, unsafeNameReason, type ReadOptions, type ZipLimits } from "./package/read.js";
 export type { PackageModel, ReadResult, PackageAttribute, AttributeState, PackageEntry as ReadEntry, EntryKind, ObjectSummaryInfo, ConnectionInfo, PackageLayout } from "./package/model.js";
 export { readPackageInput, type PackageInputOptions } from "./build/package-input.js";
-export { inspectPackage, formatInspectText, formatInspectJson, terminalSafe, safeJson, type InspectReport, type InspectAttribute } from "./package/inspect.js";
+export { inspectPackage, formatInspectText, formatInspectJson, type InspectReport, type InspectAttribute } from "./package/inspect.js";
 export { planUnpack, writeUnpack, type UnpackFile, type UnpackOptions, type WriteUnpackOptions } from "./package/unpack.js";
 export { lintPackage } from "./package/lint.js";
 export { diffPackages, formatPath, redactionMarker, redactDocument, type DiffResult, type DiffChange, type DiffNote, type DiffOptions, type DiffScope, type DiffOp, type DiffSide, type PathSegment } from "./package/diff.js";

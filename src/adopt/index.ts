@@ -4,8 +4,8 @@
  * a PackageModel (package/model.ts) from anywhere — a zip read by package/read.ts today, a live
  * connection once `pull` exists — so a new source only has to produce that model.
  *
- * Nothing is trusted: each adopted tenant is compiled in memory (load is skipped, everything after
- * it runs) and compared with its package before a file is planned. A rest tenant must give the
+ * Nothing is trusted: each adopted tenant is rebuilt in memory (validate, render, overrides, lint,
+ * pack) and compared with its package before a file is planned. A rest tenant must give the
  * package back exactly (the diff's normal comparison); a typed CXone tenant exactly except for the
  * listed fixes of known defects. A package that cannot pass is refused with the reason.
  */
@@ -13,8 +13,7 @@ import { existsSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { assetUrl } from "../assets.js";
-import { compileLoaded } from "../build/compile.js";
-import type { PlannedFile } from "../build/emit.js";
+import type { PlannedFile } from "../core/planned-file.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { isObject, toPointer } from "../core/json.js";
 import type { PackageModel } from "../package/model.js";
@@ -22,7 +21,12 @@ import { diffPackages } from "../package/diff.js";
 import { readPackage } from "../package/read.js";
 import { documentToData } from "../saviynt/rest-data.js";
 import { REST_ATTRIBUTES } from "../saviynt/t2p.js";
+import { checkAttributes } from "../package/rules.js";
+import type { ReadResult } from "../package/model.js";
 import type { LoadResult } from "../tenant/load.js";
+import { renderDocuments } from "../tenant/overrides.js";
+import type { RenderedAttributes } from "../tenant/render.js";
+import { locator, validateTenant } from "../tenant/validate.js";
 import { documents, type AdoptContext, type AdoptedTenant } from "./common.js";
 import { adoptInContact, knownDefect, looksLikeCxone, packageData } from "./incontact.js";
 import { operationsBetween } from "./ops.js";
@@ -119,9 +123,20 @@ function withStandIns(tenant: AdoptedTenant): Record<string, unknown> {
   return value;
 }
 
-async function compileValue(value: Record<string, unknown>, tenant: AdoptedTenant, noPack: boolean) {
+/**
+ * The pipeline after load (validate → render + overrides → lint → pack) on a value that never was a
+ * file: what a build of the written tenant will do, minus the file.
+ */
+async function rebuild(value: Record<string, unknown>, pack: boolean): Promise<{ attributes?: RenderedAttributes; zip?: Buffer; diagnostics: Diagnostic[] }> {
   const loaded: LoadResult = { value, locations: new Map(), files: [], abstract: false, diagnostics: [] };
-  return compileLoaded(loaded, `${tenant.connection}.yaml`, { noPack });
+  const validated = validateTenant(loaded);
+  if (!validated.tenant || hasErrors(validated.diagnostics)) return { diagnostics: validated.diagnostics };
+  const rendered = renderDocuments(validated.tenant, locator(loaded.locations));
+  if (!rendered.attributes) return { diagnostics: [...validated.diagnostics, ...rendered.diagnostics] };
+  const diagnostics = [...validated.diagnostics, ...rendered.diagnostics, ...checkAttributes(rendered.attributes)];
+  if (!pack || hasErrors(diagnostics)) return { attributes: rendered.attributes, diagnostics };
+  const { packPackage } = await import("../package/pack.js");
+  return { attributes: rendered.attributes, zip: (await packPackage(validated.tenant, rendered.attributes)).zip, diagnostics };
 }
 
 /** Problems of the compiled tenant are the package's: say where in the package they are. */
@@ -135,7 +150,7 @@ function packagePlace(d: Diagnostic, source: string): Diagnostic {
  * into an `overrides` operation (in package order), so the rebuild gives the package back.
  */
 async function addOverrides(tenant: AdoptedTenant, model: PackageModel, ctx: AdoptContext): Promise<boolean> {
-  const compiled = await compileValue(withStandIns(tenant), tenant, true);
+  const compiled = await rebuild(withStandIns(tenant), false);
   if (!compiled.attributes || hasErrors(compiled.diagnostics)) {
     ctx.diagnostics.push(...compiled.diagnostics.filter((d) => d.severity === "error").map((d) => packagePlace(d, ctx.source)));
     return false;
@@ -161,14 +176,14 @@ async function addOverrides(tenant: AdoptedTenant, model: PackageModel, ctx: Ado
 
 /** Builds the tenant (stand-ins for fills) and compares the package it makes with the input. */
 async function verify(tenant: AdoptedTenant, model: PackageModel, ctx: AdoptContext): Promise<boolean> {
-  const compiled = await compileValue(withStandIns(tenant), tenant, false);
-  if (!compiled.package || hasErrors(compiled.diagnostics)) {
+  const compiled = await rebuild(withStandIns(tenant), true);
+  if (!compiled.zip || hasErrors(compiled.diagnostics)) {
     const problems = compiled.diagnostics.filter((d) => d.severity === "error").map((d) => packagePlace(d, ctx.source));
     ctx.diagnostics.push(...problems);
     if (problems.length === 0) ctx.diagnostics.push(diag("ADOPT_NOT_EXACT", "the adopted tenant does not build", { file: ctx.source }));
     return false;
   }
-  const rebuilt = await readPackage(compiled.package.zip, { source: `${tenant.connection} (rebuilt)` });
+  const rebuilt = await readPackage(compiled.zip, { source: `${tenant.connection} (rebuilt)` });
   if (!rebuilt.model) {
     ctx.diagnostics.push(diag("ADOPT_NOT_EXACT", "the rebuilt package does not read back", { file: ctx.source }));
     return false;
@@ -251,20 +266,18 @@ function overlayNames(tenants: readonly AdoptedTenant[]): string[] {
 }
 
 export interface RunAdoptOptions extends AdoptOptions, Omit<AdoptPlanOptions, "schemaPath"> {
-  /** Package zips (or tenant files, compiled in memory), in order. */
-  packages: readonly string[];
+  /** Each package as the caller read it (package-input.ts reads a zip, or compiles a tenant file), in order. */
+  inputs: readonly { arg: string; read: ReadResult }[];
 }
 
 /**
- * The whole command as a library call: read each package, adopt it, plan the files. Refused or
+ * The whole command as a library call: adopt each read package, plan the files. Refused or
  * unreadable inputs plan nothing at all (no half-adopted set of files); fills still plan the files.
  */
 export async function runAdopt(options: RunAdoptOptions): Promise<{ files: PlannedFile[]; tenants: AdoptedTenant[]; diagnostics: Diagnostic[] }> {
-  const { readPackageInput } = await import("../build/package-input.js");
   const diagnostics: Diagnostic[] = [];
   const tenants: AdoptedTenant[] = [];
-  for (const arg of options.packages) {
-    const read = await readPackageInput(arg, { cwd: options.cwd });
+  for (const { arg, read } of options.inputs) {
     if (!read.model) {
       const reason = read.diagnostics.find((d) => d.severity === "error");
       diagnostics.push(...read.diagnostics, diag("ADOPT_INPUT", `${arg} is not a connection package${reason ? `: ${reason.message}` : ""}`, { file: arg }));

@@ -20,7 +20,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { compileTenant, packagePaths, planTenantFiles, tenantName, type CompileResult } from "./compile.js";
+import { compileTenant, packagePaths, planTenantFiles, tenantName } from "./compile.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { abortStaged, commitStaged, createStaging, emitFiles, settleStaged, stageFiles, type PlannedFile } from "./emit.js";
 import { loadTenant, type ParseCache } from "../tenant/load.js";
@@ -141,11 +141,6 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
     });
     diagnostics.push(...result.diagnostics);
     if (!result.package) continue;
-    const outOfRange = checkDosRange(result.package.time, result, options.sourceDateEpoch);
-    if (outOfRange) {
-      diagnostics.push(outOfRange);
-      continue;
-    }
     const plan = planTenantFiles(result, { outDir, withSecrets: options.withSecrets ?? false, env: options.env ?? {} });
     diagnostics.push(...plan.diagnostics);
     if (options.check) checked.push(...checkFiles(plan.files, outDir, options.outDir));
@@ -208,25 +203,6 @@ function isOnDisk(outDir: string, record: PackageRecord): boolean {
   } catch {
     return false;
   }
-}
-
-/** The zip writer stores DOS times 1980-01-01 … 2043-12-31 only (compress-commons clamps the rest). */
-const DOS_FIRST = Date.UTC(1980, 0, 1);
-const DOS_END = Date.UTC(2044, 0, 1);
-
-/**
- * A package time outside the DOS range would be clamped in the entry headers while the entry names
- * keep the real stamp: refuse it, naming where the time came from (engineering.md C1.2).
- */
-function checkDosRange(time: Date, result: CompileResult, sourceDateEpoch: number | undefined): Diagnostic | undefined {
-  const ms = time.getTime();
-  if (ms >= DOS_FIRST && ms < DOS_END) return undefined;
-  const range = "between 1980-01-01T00:00:00Z and 2043-12-31T23:59:59Z (the zip DOS time range)";
-  if (result.tenant?.package.exportedAt !== undefined) {
-    const at = result.loaded.locations.get("/package/exportedAt")?.value;
-    return diag("TENANT_RANGE", `package.exportedAt ${result.tenant.package.exportedAt} must be ${range}`, { ...(at ?? {}), path: "package.exportedAt" });
-  }
-  return diag("BUILD_SOURCE_DATE_EPOCH", `SOURCE_DATE_EPOCH=${sourceDateEpoch ?? ""} must be ${range}`);
 }
 
 function outcome(diagnostics: Diagnostic[], packages: PackageRecord[], skippedBases: string[], options: BuildOptions): BuildOutcome {

@@ -8,12 +8,13 @@ import { checkAttributes } from "../package/rules.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import type { PlannedFile } from "./emit.js";
 import { escapePointer } from "../core/json.js";
+import { checkSourceDateEpoch, DOS_TIME_RANGE_TEXT, inDosTimeRange } from "../core/source-date-epoch.js";
 import { loadTenant, type LoadResult, type ParseCache } from "../tenant/load.js";
 import type { PackedPackage } from "../package/pack.js";
 import { renderAttributes, type RenderedAttributes } from "../tenant/render.js";
 import { resolveSecrets, type SecretField, type SecretValues } from "../tenant/secrets.js";
 import { locator, validateTenant, type TenantConfig } from "../tenant/validate.js";
-import { applyOverrides } from "../tenant/overrides.js";
+import { renderDocuments } from "../tenant/overrides.js";
 import { REST_ATTRIBUTES, RENDERED_ATTRIBUTES } from "../saviynt/t2p.js";
 
 export interface CompileOptions {
@@ -47,18 +48,13 @@ export function tenantName(file: string): string {
 }
 
 export async function compileTenant(file: string, options: CompileOptions = {}): Promise<CompileResult> {
+  const name = tenantName(file);
   const loaded = loadTenant(file, {
     ...(options.set ? { set: options.set } : {}),
     ...(options.cwd ? { cwd: options.cwd } : {}),
     ...(options.cache ? { cache: options.cache } : {}),
   });
-  return compileLoaded(loaded, file, options);
-}
-
-/** The pipeline after load, for a tenant value from anywhere (adopt checks the value it writes this way). */
-export async function compileLoaded(loaded: LoadResult, file: string, options: CompileOptions = {}): Promise<CompileResult> {
-  const name = tenantName(file);
-  const result: CompileResult = { name, file, loaded, diagnostics: [...loaded.diagnostics] };
+  const result: CompileResult = { name, file, loaded, diagnostics: [...loaded.diagnostics, ...(options.sourceDateEpoch !== undefined ? checkSourceDateEpoch(options.sourceDateEpoch) : [])] };
   if (hasErrors(result.diagnostics)) return result;
   if (loaded.abstract) {
     const at = loaded.locations.get("/abstract")?.key;
@@ -72,23 +68,27 @@ export async function compileLoaded(loaded: LoadResult, file: string, options: C
   result.diagnostics.push(...validated.diagnostics);
   if (!validated.tenant || hasErrors(result.diagnostics)) return result;
   result.tenant = validated.tenant;
+  const exportedAt = validated.tenant.package.exportedAt;
+  if (exportedAt !== undefined && !inDosTimeRange(Date.parse(exportedAt))) {
+    // Outside the DOS range the entry headers would be clamped while the entry names keep the real stamp.
+    const at = loaded.locations.get("/package/exportedAt")?.value;
+    result.diagnostics.push(diag("TENANT_RANGE", `package.exportedAt ${exportedAt} must be ${DOS_TIME_RANGE_TEXT}`, { ...(at ?? {}), path: "package.exportedAt" }));
+    return result;
+  }
 
-  const rendered = renderAttributes(validated.tenant, options.secrets ? { secrets: options.secrets } : {});
+  // Overrides act on the rendered documents; the check below lints what they produce like the rest.
+  const rendered = renderDocuments(validated.tenant, locator(loaded.locations), options.secrets ? { secrets: options.secrets } : {});
   result.diagnostics.push(...rendered.diagnostics);
   if (!rendered.attributes) return result;
-  // Overrides act on the rendered documents; the check below lints what they produce like the rest.
-  const overridden = applyOverrides(validated.tenant, rendered.attributes, locator(loaded.locations));
-  result.diagnostics.push(...overridden.diagnostics);
-  if (hasErrors(overridden.diagnostics)) return result;
-  result.attributes = overridden.attributes;
+  result.attributes = rendered.attributes;
 
   const display = loaded.files[0] ? displayName(loaded.files[0], options.cwd) : file;
-  result.diagnostics.push(...checkAttributes(overridden.attributes, { file: display }));
+  result.diagnostics.push(...checkAttributes(rendered.attributes, { file: display }));
   if (hasErrors(result.diagnostics) || options.noPack) return result;
 
   // archiver and its streams load only when a package is made: validate and check never pay for them.
   const { packPackage } = await import("../package/pack.js");
-  result.package = await packPackage(validated.tenant, overridden.attributes, {
+  result.package = await packPackage(validated.tenant, rendered.attributes, {
     ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
   });
   return result;
@@ -150,7 +150,7 @@ export async function validateTenants(files: readonly string[], options: Compile
 }
 
 export interface RenderTenantResult {
-  /** What to print: one document (`attr`), or all of them keyed by attribute. Absent on errors. */
+  /** What to print: one document (`attr`), or all of them keyed by attribute. Absent exactly when `diagnostics` hold an error. */
   output?: unknown;
   /** The same documents as files `<dir>/<Attribute>.json` (render --out). */
   files: (dir: string) => PlannedFile[];
@@ -164,7 +164,9 @@ export async function renderTenant(file: string, options: CompileOptions & { att
     return { ...none, diagnostics: [diag("USAGE", `--attr ${options.attr}: expected one of ${RENDERED_ATTRIBUTES.join(", ")} (or another REST attribute a rest tenant or an override fills)`)] };
   }
   const result = await compileTenant(file, { ...options, noPack: true });
-  if (!result.attributes || hasErrors(result.diagnostics)) return { ...none, diagnostics: result.diagnostics };
+  // No output always comes with an error, so the exit policy alone says how the command ends.
+  if (hasErrors(result.diagnostics)) return { ...none, diagnostics: result.diagnostics };
+  if (!result.attributes) return { ...none, diagnostics: [...result.diagnostics, diag("INTERNAL", `${file} compiled to no documents`)] };
   const attributes = result.attributes as Record<string, unknown>;
   // Every document the tenant renders, in exporter order (the typed connector's eight, plus what overrides or rest data fill).
   const names = options.attr !== undefined ? [options.attr] : REST_ATTRIBUTES.filter((n) => attributes[n] !== undefined);

@@ -14,13 +14,9 @@ import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmS
 import { mkdir, open, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
+import type { PlannedFile } from "../core/planned-file.js";
 
-export interface PlannedFile {
-  path: string;
-  bytes: Uint8Array;
-  /** File mode; 0o644 unless the file holds secrets (0o600). */
-  mode?: number;
-}
+export type { PlannedFile } from "../core/planned-file.js";
 
 /** Writes one file atomically; returns a diagnostic instead of throwing. */
 export function writeFileAtomic(file: PlannedFile): Diagnostic | undefined {

@@ -183,6 +183,16 @@ export interface ExitOptions {
   inputProblemsAre?: 1 | 2;
 }
 
+/**
+ * Exit code of a command whose result is also a verdict (diff: "the packages differ"; simulate: "a
+ * step failed"): the diagnostics' class when they fail the command, else 1 for a negative verdict.
+ * Such commands pass `inputProblemsAre: 2` when 1 would be ambiguous.
+ */
+export function verdictExitCode(diagnostics: readonly Diagnostic[], verdict: boolean, options: ExitOptions = {}): ExitClass {
+  const code = exitCodeFor(diagnostics, options);
+  return code !== 0 ? code : verdict ? 0 : 1;
+}
+
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {
   return diagnostics.some((d) => d.severity === "error");
 }

@@ -34,6 +34,11 @@ export function fromPointer(pointer: string): string[] {
   return pointer === "" ? [] : pointer.slice(1).split("/").map(unescapePointer);
 }
 
+/** `/import/activeValues/0` → `["import", "activeValues", 0]`: digit-only segments read as indices (ajv instance paths of JSON data). */
+export function pointerSegments(pointer: string): (string | number)[] {
+  return fromPointer(pointer).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
 /** `/import/activeValues/0` → `import.activeValues[0]` for messages. */
 export function pointerToPath(pointer: string): string {
   return fromPointer(pointer)

@@ -10,7 +10,7 @@ import type addFormatsPlugin from "ajv-formats";
 import { validators as precompiledValidators } from "../generated/precompiled.js";
 import { assetUrl } from "../assets.js";
 
-type JsonSchema = {
+export type JsonSchema = {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   additionalProperties?: boolean | JsonSchema;
@@ -86,7 +86,7 @@ export function validatorFor(name: string): ValidateFunction {
 }
 
 /** Follows local `$ref`s (`#/$defs/x`) of the tenant schema. */
-function deref(schema: JsonSchema | undefined): JsonSchema | undefined {
+export function deref(schema: JsonSchema | undefined): JsonSchema | undefined {
   let current = schema;
   for (let i = 0; current?.$ref && i < 10; i++) {
     const target = current.$ref.replace(/^#\//, "").split("/");

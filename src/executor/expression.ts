@@ -13,7 +13,7 @@
  * MissingMethodException.
  */
 
-import type { Json } from "../core/json.js";
+import { hasOwn, isObject, type Json } from "../core/json.js";
 import { findExpressions as findSpans, isMethod, METHODS, parseExpression, type ExpressionSpan as Span, type Node, type Parsed, type Receiver } from "../saviynt/expression/index.js";
 
 export type { Json, Node, Parsed };
@@ -41,13 +41,14 @@ const unsupported = (message: string): never => {
   throw new EvalFailure("unsupported", message);
 };
 
+/** core/json's object check, typed for parsed JSON. */
 function isMap(v: Json | undefined): v is { [key: string]: Json } {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return isObject(v);
 }
 
 /** Own property of a parsed JSON object (never the prototype chain); a missing key is null, as in a Groovy map. */
 function own(map: { [key: string]: Json }, key: string): Json {
-  return Object.prototype.hasOwnProperty.call(map, key) ? (map[key] ?? null) : null;
+  return hasOwn(map, key) ? (map[key] ?? null) : null;
 }
 
 /** Groovy truth: null, false, 0, "" and empty collections are false. */
@@ -375,7 +376,7 @@ export function resolvePath(root: Json, path: string): PathResult {
     const key = m[1]!.replace(/~dot#/g, ".");
     if (key !== "") {
       walked = walked ? `${walked}.${key}` : key;
-      if (!isMap(current) || !Object.prototype.hasOwnProperty.call(current, key)) return { found: false, at: walked };
+      if (!isMap(current) || !hasOwn(current, key)) return { found: false, at: walked };
       current = current[key]!;
     }
     for (const idx of m[2]!.matchAll(/\[(-?\d+)\]/g)) {

@@ -11,6 +11,8 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { setTimeout as delay } from "node:timers/promises";
 import { findSpans, renderTemplate, resolvePath, type Json, type Scope, type TemplateProblem } from "./expression.js";
+import { isObject } from "../core/json.js";
+import { BODY_METHODS, SAVIYNT_HTTP_METHODS } from "../saviynt/http-methods.js";
 import { replaceExpressions } from "../saviynt/expression/index.js";
 
 export interface HttpRequest {
@@ -158,8 +160,6 @@ export type Sent =
   | { ok: true; response: HttpResponse; method: string; path: string; notes: string[] }
   | { ok: false; record: CallRecord };
 
-const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETEWITHBODY", "GETWITHBODY"]);
-const KNOWN_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "DELETEWITHBODY", "GETWITHBODY"]);
 
 /**
  * Renders and sends one call, refreshing the token and retrying as ConnectionJSON says. Returns the
@@ -206,7 +206,7 @@ export async function send(ctx: ExecutorContext, operation: string, call: CallTe
     if (problem || method === undefined || urlText === undefined) return fail(method ?? call.method, urlText ?? call.url, null, problem ?? "the call could not be rendered", notes);
     const writtenMethod = call.method.includes("${") ? method : call.method.trim();
     if (writtenMethod !== method) notes.push(`httpMethod "${writtenMethod}" is not upper-case (sent as ${method})`);
-    if (!KNOWN_METHODS.has(method)) return fail(method, urlText, null, `httpMethod "${method}" is not one Saviynt knows (GET, POST, PUT, PATCH, DELETE, DELETEWITHBODY, GETWITHBODY)`, notes);
+    if (!SAVIYNT_HTTP_METHODS.has(method)) return fail(method, urlText, null, `httpMethod "${method}" is not one Saviynt knows (${[...SAVIYNT_HTTP_METHODS].join(", ")})`, notes);
     if (!carriesBody && call.body !== undefined && call.body.trim() !== "" && call.body.trim() !== "{}") notes.push(`httpParams is not sent with ${method}`);
 
     const target = ctx.env.resolveUrl(urlText);
@@ -527,10 +527,6 @@ export function requestParts(httpHeaders: unknown, httpParams: unknown): { heade
   if (isObject(httpHeaders)) for (const [k, v] of Object.entries(httpHeaders)) if (typeof v === "string") headers[k] = v;
   const body = typeof httpParams === "string" ? httpParams : isObject(httpParams) ? JSON.stringify(httpParams) : undefined;
   return { headers, body };
-}
-
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }
 
 /** Response headers for `headers.X` in pagination expressions: lower-case and Canonical-Case names. */

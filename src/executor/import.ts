@@ -7,7 +7,8 @@
  * `httpAcctToEnt` or one `http` call. Interpreted generically: nothing here knows CXone.
  */
 import { arrayPaths, evaluateTemplateValue, groovyText, resolvePath, truthy, type Json, type Scope } from "./expression.js";
-import { describeResponse, headerScope, isObject, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext, type HttpResponse } from "./http.js";
+import { describeResponse, headerScope, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext, type HttpResponse } from "./http.js";
+import { isObject } from "../core/json.js";
 
 export type Scalar = string | number | boolean | null;
 
@@ -104,8 +105,8 @@ export async function runImport(ctx: ExecutorContext, doc: unknown, options: Imp
   };
   const statusConfig = statusThreshold(accountParams, options.statusThresholdConfig);
   Object.assign(run.config, statusConfig);
-  const maxPages = options.maxPages ?? 1000;
-  const misses: Misses = new Map();
+  const runScope: RunScope = { ctx, maxPages: options.maxPages ?? 1000, misses: new Map() };
+  const { misses } = runScope;
 
   if (accountParams) {
     const s = run.sections.accounts;
@@ -119,7 +120,7 @@ export async function runImport(ctx: ExecutorContext, doc: unknown, options: Imp
         continue;
       }
       if (call.statusConfig !== undefined) addWarning(s, `${name}: statusConfig (value mapping of the status column) is not applied by the simulator`);
-      const listed = await listRecords(ctx, `import accounts ${name}`, call, s, str(accountParams.connection), accountParams.successResponses, {}, maxPages, `ImportAccountEntJSON.accountParams.call.${name}`, misses);
+      const listed = await listRecords(runScope, { operation: `import accounts ${name}`, call, s, sectionConnection: str(accountParams.connection), sectionSuccess: accountParams.successResponses, where: `ImportAccountEntJSON.accountParams.call.${name}` });
       if (!listed.ok) continue;
       const keyField = str(call.keyField) ?? "accountID";
       for (const record of listed.records) {
@@ -163,7 +164,7 @@ export async function runImport(ctx: ExecutorContext, doc: unknown, options: Imp
           continue;
         }
         const where = `ImportAccountEntJSON.entitlementParams.entTypes.${type}.call.${name}`;
-        const listed = await listRecords(ctx, `import entitlements ${type} ${name}`, call, s, str(call.connection) ?? str(entitlementParams.connection), entitlementParams.successResponses, {}, maxPages, where, misses);
+        const listed = await listRecords(runScope, { operation: `import entitlements ${type} ${name}`, call, s, sectionConnection: str(call.connection) ?? str(entitlementParams.connection), sectionSuccess: entitlementParams.successResponses, where });
         if (!listed.ok) continue;
         const keyField = str(call.keyField) ?? "entitlementID";
         for (const record of listed.records) {
@@ -194,7 +195,7 @@ export async function runImport(ctx: ExecutorContext, doc: unknown, options: Imp
         const where = `ImportAccountEntJSON.acctEntParams.entTypes.${type}.call.${name}`;
         const processing = str(call.processingType) ?? str(acctEntParams.processingType) ?? "http";
         const connection = str(call.connection) ?? str(acctEntParams.connection);
-        const pairs = await membershipCalls(ctx, run, type, name, call, processing, connection, acctEntParams.successResponses, s, maxPages, where, misses);
+        const pairs = await membershipCalls(runScope, { run, type, name, call, processing, connection, sectionSuccess: acctEntParams.successResponses, s, where });
         for (const p of pairs) {
           const key = `${p.accountID}\u0000${p.entitlementType}\u0000${p.entitlementID}`;
           if (seen.has(key)) continue;
@@ -265,22 +266,35 @@ interface Listed {
   records: Json[];
 }
 
+/** What every call of one import run shares. */
+interface RunScope {
+  ctx: ExecutorContext;
+  maxPages: number;
+  /** listField misses per call, reported once per call when the run ends. */
+  misses: Misses;
+}
+
+/** One import call to list, with its section's defaults. */
+interface ListRequest {
+  /** Name in the call log (`import accounts call1`); pages add ` page N`. */
+  operation: string;
+  call: Record<string, unknown>;
+  /** The section failures and warnings go to. */
+  s: SectionResult;
+  /** The section's connection and successResponses, used when the call has none. */
+  sectionConnection: string | undefined;
+  sectionSuccess: unknown;
+  /** `${id}`, `${accountID}`, `${entitlementID}` for per-record membership calls. */
+  scope?: Scope;
+  /** Where the call is in the document. */
+  where: string;
+}
+
 /**
  * Runs one import call with its pagination and returns the records at listField. `where` names
  * the call in the document; failures go to `s`.
  */
-async function listRecords(
-  ctx: ExecutorContext,
-  operation: string,
-  call: Record<string, unknown>,
-  s: SectionResult,
-  sectionConnection: string | undefined,
-  sectionSuccess: unknown,
-  scope: Scope,
-  maxPages: number,
-  where: string,
-  misses: Misses,
-): Promise<Listed> {
+async function listRecords({ ctx, maxPages, misses }: RunScope, { operation, call, s, sectionConnection, sectionSuccess, scope = {}, where }: ListRequest): Promise<Listed> {
   const http = isObject(call.http) ? call.http : undefined;
   if (!http || typeof http.url !== "string") {
     fail(s, `${where}: no http.url`);
@@ -549,20 +563,22 @@ function convert(raw: Json, type: string, s: SectionResult, where: string): Scal
 
 // ---------------------------------------------------------------------------------------------
 
-async function membershipCalls(
-  ctx: ExecutorContext,
-  run: ImportRun,
-  type: string,
-  name: string,
-  call: Record<string, unknown>,
-  processing: string,
-  connection: string | undefined,
-  sectionSuccess: unknown,
-  s: SectionResult,
-  maxPages: number,
-  where: string,
-  misses: Misses,
-): Promise<ImportedMembership[]> {
+/** One acctEntParams call: the run so far (its accounts and entitlements), the entitlement type and how the call pairs them. */
+interface MembershipRequest {
+  run: ImportRun;
+  type: string;
+  name: string;
+  call: Record<string, unknown>;
+  /** processingType: httpEntToAcct, httpAcctToEnt or http. */
+  processing: string;
+  connection: string | undefined;
+  sectionSuccess: unknown;
+  s: SectionResult;
+  where: string;
+}
+
+async function membershipCalls(runScope: RunScope, { run, type, name, call, processing, connection, sectionSuccess, s, where }: MembershipRequest): Promise<ImportedMembership[]> {
+  const { ctx } = runScope;
   const out: ImportedMembership[] = [];
   const acctIdPath = str(call.acctIdPath);
   const entIdPath = str(call.entIdPath);
@@ -588,7 +604,7 @@ async function membershipCalls(
       }
       if (!run.sections.entitlements.ran || entitlements.length === 0) addWarning(s, `${type}: no ${type} entitlements were imported, so no memberships were read`);
       for (const e of entitlements) {
-        const listed = await listRecords(ctx, `import memberships ${type} ${name} (id=${e.entitlementID})`, call, s, connection, sectionSuccess, { id: e.entitlementID, entitlementID: e.entitlementID }, maxPages, where, misses);
+        const listed = await listRecords(runScope, { operation: `import memberships ${type} ${name} (id=${e.entitlementID})`, call, s, sectionConnection: connection, sectionSuccess, scope: { id: e.entitlementID, entitlementID: e.entitlementID }, where });
         if (!listed.ok) continue;
         for (const r of listed.records) {
           const v = idOf(r, acctIdPath);
@@ -605,7 +621,7 @@ async function membershipCalls(
         return out;
       }
       for (const a of run.accounts) {
-        const listed = await listRecords(ctx, `import memberships ${type} ${name} (id=${a.accountID})`, call, s, connection, sectionSuccess, { id: a.accountID, accountID: a.accountID }, maxPages, where, misses);
+        const listed = await listRecords(runScope, { operation: `import memberships ${type} ${name} (id=${a.accountID})`, call, s, sectionConnection: connection, sectionSuccess, scope: { id: a.accountID, accountID: a.accountID }, where });
         if (!listed.ok) continue;
         for (const r of listed.records) {
           const v = idOf(r, entIdPath);
@@ -621,7 +637,7 @@ async function membershipCalls(
         fail(s, `${where}: processingType http needs acctIdPath and entIdPath`);
         return out;
       }
-      const listed = await listRecords(ctx, `import memberships ${type} ${name}`, call, s, connection, sectionSuccess, {}, maxPages, where, misses);
+      const listed = await listRecords(runScope, { operation: `import memberships ${type} ${name}`, call, s, sectionConnection: connection, sectionSuccess, where });
       for (const r of listed.records) {
         const av = idOf(r, acctIdPath);
         const ev = idOf(r, entIdPath);

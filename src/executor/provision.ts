@@ -7,7 +7,8 @@
  * `successResponses` / `unsuccessResponses`; the new account id read at `accountIdPath`.
  */
 import { groovyText, resolvePath, type Json, type Scope } from "./expression.js";
-import { describeResponse, isObject, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext } from "./http.js";
+import { describeResponse, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext } from "./http.js";
+import { isObject } from "../core/json.js";
 
 export interface ProvisionBindings {
   /** The identity (`${user.*}`). */

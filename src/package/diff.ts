@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import type { PackageAttribute, PackageModel } from "./model.js";
 import { Binding, parseJsonWithBindings, parseNestedDocument } from "./read.js";
 import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
-import { parseExpression, replaceExpressions, subtrees } from "../saviynt/expression/index.js";
+import { isCredentialLiteral } from "../saviynt/credentials.js";
 
 export type DiffScope = "package" | "summary" | "connection" | "attribute";
 export type DiffOp = "added" | "removed" | "changed";
@@ -102,72 +102,11 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Secret detection (reference/saviynt-rest.md §2.2, §2.4, §6.1 #6)
-
-/** Keys whose literal values are credentials, compared after lower-casing and dropping `-`/`_`. */
-const SECRET_KEY_SUFFIXES = ["password", "passwd", "secret", "token", "passphrase", "key", "credential", "credentials", "assertion"];
-const SECRET_KEYS = new Set(["pwd", "accesskeyid"]);
-/** Header names that carry credentials. */
-const CREDENTIAL_HEADERS = new Set(["authorization", "proxyauthorization", "cookie", "xapikey", "apikey", "xauthkey", "xauthtoken", "xauthorization", "xaccesstoken"]);
-/** Subtrees of a ConnectionJSON auth block where everything is a credential or identifies one. */
-const SECRET_SUBTREES = new Set(["httpparams", "properties"]);
-const SECRET_QUERY = /[?&][^=&#]*(?:token|secret|password|passwd|pwd|key|sig|signature|code)=([^&#]+)/i;
-
-const foldKey = (key: string): string => key.toLowerCase().replace(/[^a-z0-9]/g, "");
-
-function isSecretKey(key: string): boolean {
-  const k = foldKey(key);
-  return SECRET_KEYS.has(k) || CREDENTIAL_HEADERS.has(k) || SECRET_KEY_SUFFIXES.some((s) => k.endsWith(s));
-}
-
-/**
- * A value that names a credential without holding it: only `${…}` bindings (that parse and hold
- * no string literal, which could hide a credential), savpkg's `@@NAME@@` placeholders and an
- * auth scheme word. Such values stay visible so that reviews can see wiring changes.
- */
-function isReferenceOnly(value: string): boolean {
-  let references = true;
-  let rest = replaceExpressions(value, (span) => {
-    const parsed = parseExpression(span.body);
-    if (!parsed.ok || [...subtrees(parsed.node)].some((n) => n.kind === "literal" && typeof n.value === "string")) references = false;
-    return "";
-  });
-  if (rest === undefined || !references) return false;
-  rest = rest.replace(/@@[A-Za-z0-9_:./-]+@@/g, "").replace(/\b(Bearer|Basic|Token|Bot|SSWS|OAuth)\b/gi, "");
-  return rest.trim() === "" && value.trim() !== "";
-}
+// Secret detection: saviynt/credentials.ts
 
 interface NormContext {
   /** Inside ConnectionJSON / CONNECTIONJSON. */
   secretDocument: boolean;
-}
-
-function shouldRedact(value: string | number | boolean, keys: readonly string[], ctx: NormContext): boolean {
-  if (value === "") return false;
-  const text = String(value);
-  if (typeof value === "string" && isReferenceOnly(value)) return false;
-  const key = keys[keys.length - 1];
-  if (ctx.secretDocument && keys.some((k) => SECRET_SUBTREES.has(foldKey(k)))) return true;
-  if (key !== undefined && isSecretKey(key)) return true;
-  if (typeof value === "string") {
-    const q = SECRET_QUERY.exec(value);
-    if (q && !isReferenceOnly(decodeURIComponentSafe(q[1]!))) return true;
-    if (ctx.secretDocument && /^\s*(Basic|Bearer)\s+\S/i.test(text)) return true;
-  }
-  return false;
-}
-
-/** A literal credential under this key path of a plain document (what the diff would redact), not a reference to one. */
-export function isLiteralSecret(value: string | number | boolean, keys: readonly string[]): boolean {
-  return shouldRedact(value, keys, { secretDocument: false });
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
 }
 
 /** Parsed value → normalised value: nested documents parsed, secrets redacted. */
@@ -177,10 +116,10 @@ function normalize(value: unknown, keys: string[], ctx: NormContext): Norm {
   if (typeof value === "string") {
     const nested = parseNestedDocument(value);
     if (nested !== undefined) return new Nested(normalize(nested, keys, ctx));
-    return shouldRedact(value, keys, ctx) ? new Redacted(sha256(value)) : value;
+    return isCredentialLiteral(value, keys, ctx) ? new Redacted(sha256(value)) : value;
   }
   if (typeof value === "number" || typeof value === "boolean") {
-    return shouldRedact(value, keys, ctx) ? new Redacted(sha256(String(value))) : value;
+    return isCredentialLiteral(value, keys, ctx) ? new Redacted(sha256(String(value))) : value;
   }
   if (Array.isArray(value)) return value.map((v) => normalize(v, keys, ctx));
   if (isPlainObject(value)) {

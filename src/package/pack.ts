@@ -19,9 +19,26 @@ import {
   REST_ATTRIBUTES,
   serializeAttributeValue,
   serializeNativeFile,
+  type RestAttributeName,
 } from "../saviynt/t2p.js";
-import type { RenderedAttributes } from "../tenant/render.js";
-import type { TenantConfig } from "../tenant/validate.js";
+
+/** What a package is made of besides its documents: a tenant's connection and package settings (a validated tenant is one). */
+export interface PackSource {
+  connection: { name: string; description: string };
+  package: {
+    exportedBy: string;
+    system: string;
+    exportedAt?: string;
+    connectionJsonCiphertext?: string;
+    /** Passed through from an export (adopt): the connection's template and its encrypted data, other changed fields. */
+    templateName?: string;
+    templateMandatoryData?: string;
+    connectionFields?: Readonly<Record<string, string | number | boolean | null>>;
+  };
+}
+
+/** The documents to pack by attribute name (any REST attribute; an absent one is ""). */
+export type PackAttributes = Partial<Record<RestAttributeName, unknown>>;
 
 /** Used when neither the tenant nor SOURCE_DATE_EPOCH gives a time (npm's choice, engineering.md C1.2). */
 export const DEFAULT_PACKAGE_TIME = new Date("1985-10-26T08:15:00Z");
@@ -48,14 +65,14 @@ export interface PackedPackage {
 }
 
 /** The package time: the tenant's `package.exportedAt`, else SOURCE_DATE_EPOCH, else the default; whole seconds, UTC. */
-export function packageTime(tenant: TenantConfig, options: PackOptions): Date {
+export function packageTime(tenant: PackSource, options: PackOptions): Date {
   const pinned = tenant.package.exportedAt ? Date.parse(tenant.package.exportedAt) : NaN;
   const ms = !Number.isNaN(pinned) ? pinned : options.sourceDateEpoch !== undefined ? options.sourceDateEpoch * 1000 : DEFAULT_PACKAGE_TIME.getTime();
   return new Date(Math.floor(ms / 1000) * 1000);
 }
 
 /** The package's entries (names and bytes) without zipping: what --check and tests compare. */
-export function planPackage(tenant: TenantConfig, attributes: RenderedAttributes, options: PackOptions = {}) {
+export function planPackage(tenant: PackSource, attributes: PackAttributes, options: PackOptions = {}) {
   const time = packageTime(tenant, options);
   const stamp = entryStamp(time);
   const stored = new Map<string, string>();
@@ -91,7 +108,7 @@ export function planPackage(tenant: TenantConfig, attributes: RenderedAttributes
   return { connectionName: tenant.connection.name, time, stamp, guid, entries };
 }
 
-export async function packPackage(tenant: TenantConfig, attributes: RenderedAttributes, options: PackOptions = {}): Promise<PackedPackage> {
+export async function packPackage(tenant: PackSource, attributes: PackAttributes, options: PackOptions = {}): Promise<PackedPackage> {
   const plan = planPackage(tenant, attributes, options);
   return { ...plan, zip: await zipEntries(plan.entries, plan.time) };
 }

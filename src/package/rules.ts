@@ -7,7 +7,9 @@
 import { checkExpressions, findExpressions, findMissingDollar, replaceExpressions } from "../saviynt/expression/index.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { validatorFor } from "../core/schemas.js";
+import { SAVIYNT_HTTP_METHODS } from "../saviynt/http-methods.js";
 import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
+import { isObject, pointerSegments } from "../core/json.js";
 
 /** Which schema each attribute document is checked against. */
 export const ATTRIBUTE_SCHEMAS: Readonly<Record<string, string>> = {
@@ -24,7 +26,6 @@ export const ATTRIBUTE_SCHEMAS: Readonly<Record<string, string>> = {
 };
 
 const PROVISIONING = new Set(["CreateAccountJSON", "UpdateAccountJSON", "EnableAccountJSON", "DisableAccountJSON", "AddAccessJSON", "RemoveAccessJSON", "RemoveAccountJSON", "ChangePassJSON"]);
-const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "DELETEWITHBODY", "GETWITHBODY"]);
 const TYPE_SUFFIXES = new Set(["char", "bool", "date", "epochdate", "int", "listAsString", "boolListInverse"]);
 const PAGINATION_KINDS = new Set(["nextUrl", "page", "offset"]);
 
@@ -55,7 +56,7 @@ export function checkAttributes(documents: AttributeDocuments, options: CheckOpt
       const validate = validatorFor(schema);
       if (!validate(document)) {
         for (const error of onePerPath(validate.errors ?? [])) {
-          const path = error.instancePath.split("/").slice(1).map(unescapePointer);
+          const path = pointerSegments(error.instancePath);
           const detail = error.keyword === "additionalProperties" ? `unknown key "${String(error.params.additionalProperty)}"` : error.message ?? error.keyword;
           schemaProblems.push(diag("PKG_SCHEMA", `${attribute} does not match ${schema}: ${detail}`, where(attribute, path)));
         }
@@ -79,11 +80,6 @@ function formatPath(attribute: string, path: (string | number)[]): string {
   return attribute + path.map((p) => (typeof p === "number" ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join("");
 }
 
-function unescapePointer(s: string): string | number {
-  const text = s.replace(/~1/g, "/").replace(/~0/g, "~");
-  return /^\d+$/.test(text) ? Number(text) : text;
-}
-
 /** One schema finding per JSON path (ajv reports a cascade: propertyNames + minLength, oneOf + branches). */
 function onePerPath<T extends { instancePath: string; keyword: string }>(errors: readonly T[]): T[] {
   const seen = new Set<string>();
@@ -102,7 +98,6 @@ function walk(value: unknown, path: (string | number)[], visit: Visitor, parent?
   else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, [...path, k], visit, value);
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Rules that look at one node wherever it sits. */
 function checkNode(attribute: string, value: unknown, path: (string | number)[], parent: unknown, report: Report): void {
@@ -111,9 +106,9 @@ function checkNode(attribute: string, value: unknown, path: (string | number)[],
     checkBindings(attribute, value, path, report);
     if (key === "url") checkUrl(attribute, value, path, report);
     if (key === "httpMethod" && !value.startsWith("${")) {
-      if (!METHODS.has(value)) {
+      if (!SAVIYNT_HTTP_METHODS.has(value)) {
         const upper = value.toUpperCase();
-        report("PKG_METHOD", METHODS.has(upper) ? `httpMethod "${value}" must be upper-case "${upper}"` : `httpMethod "${value}" is not one of ${[...METHODS].join(", ")}`, attribute, path);
+        report("PKG_METHOD", SAVIYNT_HTTP_METHODS.has(upper) ? `httpMethod "${value}" must be upper-case "${upper}"` : `httpMethod "${value}" is not one of ${[...SAVIYNT_HTTP_METHODS].join(", ")}`, attribute, path);
       }
     }
     if (key === "httpParams") checkHttpParams(attribute, value, path, parent, report);

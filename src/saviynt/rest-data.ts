@@ -7,7 +7,7 @@
  * escaped text, and the package text is re-encoded by the one body encoder (tenant/render.ts).
  */
 import { isObject } from "../core/json.js";
-import { Binding, parseNestedDocument } from "../package/read.js";
+import { Binding, parseNestedDocument } from "./json-text.js";
 
 /** A binding written into a request body without quotes (numeric JSON), e.g. a groups agentId. */
 export interface RawBinding {

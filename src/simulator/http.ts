@@ -7,6 +7,7 @@ import type { SimClock } from "./clock.js";
 import type { SimState } from "./state.js";
 import type { TokenStore } from "./tokens.js";
 import type { SimAccessKey, SimClient, SimKnobs } from "./types.js";
+import { isObject } from "../core/json.js";
 
 export interface SimResponse {
   status: number;
@@ -246,7 +247,7 @@ export function agentItems(ctx: RequestContext, max: number, tooMany: (max: numb
   const parsed = jsonBody(ctx);
   if (isResponse(parsed)) return parsed;
   const body = parsed.value;
-  const items = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).agents : undefined;
+  const items = isObject(body) ? body.agents : undefined;
   if (!Array.isArray(items) || items.length === 0) return apiError(400, "Invalid agents - at least one agent is required", "The request body must contain a non-empty 'agents' array");
   if (items.length > max) return apiError(400, tooMany(max));
   return items;

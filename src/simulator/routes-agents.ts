@@ -17,7 +17,7 @@ import {
   type Route,
   type SimResponse,
 } from "./http.js";
-import { isPlainObject } from "./knobs.js";
+import { isObject } from "../core/json.js";
 import { invalid, type SimState } from "./state.js";
 import type { SimAgent } from "./types.js";
 
@@ -80,10 +80,10 @@ function putAgent(ctx: RequestContext, [id]: string[]): SimResponse {
   if (isResponse(parsed)) return parsed;
   const body = parsed.value;
   let patch: Record<string, unknown>;
-  if (isPlainObject(body) && isPlainObject(body.agent)) patch = { ...body.agent };
-  else if (isPlainObject(body) && Array.isArray(body.agents)) {
+  if (isObject(body) && isObject(body.agent)) patch = { ...body.agent };
+  else if (isObject(body) && Array.isArray(body.agents)) {
     // The Saviynt package sends the bulk shape to the single-agent path (reference/cxone-api.md §7.2).
-    const only = body.agents.length === 1 && isPlainObject(body.agents[0]) ? body.agents[0] : undefined;
+    const only = body.agents.length === 1 && isObject(body.agents[0]) ? body.agents[0] : undefined;
     if (!knobs.acceptAgentsArrayOnSinglePut || !only) {
       return apiError(
         400,
@@ -113,7 +113,7 @@ function putAgentsBulk(ctx: RequestContext): SimResponse {
   const items = agentItems(ctx, knobs.maxAgentsPerCreate, (max) => `Cannot update more than ${max} agents at a time`);
   if (isResponse(items)) return items;
   const results = items.map((item, i) => {
-    if (!isPlainObject(item)) return { agentId: "", success: false, error: "Invalid agent - each item must be an object" };
+    if (!isObject(item)) return { agentId: "", success: false, error: "Invalid agent - each item must be an object" };
     const ref = item.agentId;
     if (ref === undefined || ref === null || ref === "") return { agentId: "", success: false, error: invalid("agentId", ref, "is required") };
     const agent = typeof ref === "number" || typeof ref === "string" ? state.findAgent(ref) : undefined;

@@ -7,7 +7,7 @@
  * - `POST /authentication/v1/token/access-key` (UserHub, JSON access key).
  */
 import { headerValue, json, jsonBody, isResponse, queryParam, headerSafe, type RequestContext, type Route, type SimResponse } from "./http.js";
-import { isPlainObject } from "./knobs.js";
+import { isObject } from "../core/json.js";
 
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 
@@ -167,7 +167,7 @@ function legacyToken(ctx: RequestContext): SimResponse {
   else {
     const parsed = jsonBody(ctx);
     if (isResponse(parsed)) return parsed;
-    if (!isPlainObject(parsed.value)) return oauthError(400, "invalid_request", "A JSON or form body is required");
+    if (!isObject(parsed.value)) return oauthError(400, "invalid_request", "A JSON or form body is required");
     fields = parsed.value;
   }
   let subject: string | undefined;
@@ -208,7 +208,7 @@ function accessKeyToken(ctx: RequestContext): SimResponse {
   const parsed = jsonBody(ctx);
   if (isResponse(parsed)) return parsed;
   const v = parsed.value;
-  if (!isPlainObject(v) || typeof v.accessKeyId !== "string" || typeof v.accessKeySecret !== "string") {
+  if (!isObject(v) || typeof v.accessKeyId !== "string" || typeof v.accessKeySecret !== "string") {
     return oauthError(400, "invalid_request", "accessKeyId and accessKeySecret are required");
   }
   const subject = findAccessKey(ctx, v.accessKeyId, v.accessKeySecret);

@@ -17,7 +17,7 @@ import {
   type Route,
   type SimResponse,
 } from "./http.js";
-import { isPlainObject } from "./knobs.js";
+import { isObject } from "../core/json.js";
 import { resolveAgentRef } from "./routes-agents.js";
 import { invalid } from "./state.js";
 import type { SimTeam } from "./types.js";
@@ -90,7 +90,7 @@ function postTeamAgents(ctx: RequestContext, [id]: string[]): SimResponse {
   const items = agentItems(ctx, knobs.maxTeamAssign, (max) => `Cannot assign more than ${max} agents at a time`);
   if (isResponse(items)) return items;
   const results = items.map((item) => {
-    const ref = isPlainObject(item) ? item.agentId : undefined;
+    const ref = isObject(item) ? item.agentId : undefined;
     const agent = resolveAgentRef(state, ref);
     if (!agent) return { agentId: ref ?? null, success: false, error: invalid("agentId", ref, ref === undefined ? "is required" : "does not exist") };
     state.moveAgent(agent, team.teamId, ctx.now());
@@ -114,7 +114,7 @@ function deleteTeamAgents(ctx: RequestContext, [id]: string[]): SimResponse {
   const items = agentItems(ctx, knobs.maxTeamAssign, (max) => `Cannot remove more than ${max} agents at a time`);
   if (isResponse(items)) return items;
   const results = items.map((item) => {
-    const ref = isPlainObject(item) ? item.agentId : undefined;
+    const ref = isObject(item) ? item.agentId : undefined;
     const agent = resolveAgentRef(state, ref);
     if (!agent) return { agentId: ref ?? null, success: false, error: invalid("agentId", ref, ref === undefined ? "is required" : "does not exist") };
     if (agent.teamId !== team.teamId) return { agentId: agent.agentId, success: false, error: invalid("agentId", ref, `is not assigned to team '${team.teamId}'`) };
@@ -171,7 +171,7 @@ function putTeam(ctx: RequestContext, [id]: string[]): SimResponse {
   const parsed = jsonBody(ctx);
   if (isResponse(parsed)) return parsed;
   const body = parsed.value;
-  if (!isPlainObject(body) || !isPlainObject(body.team)) return apiError(400, "Invalid team - the request body must be {\"team\":{...}}");
+  if (!isObject(body) || !isObject(body.team)) return apiError(400, "Invalid team - the request body must be {\"team\":{...}}");
   const checked = checkTeam(ctx, body.team, team);
   if ("error" in checked) return apiError(400, checked.error);
   const { fields } = checked;
@@ -201,11 +201,11 @@ function postTeams(ctx: RequestContext): SimResponse {
   const parsed = jsonBody(ctx);
   if (isResponse(parsed)) return parsed;
   const body = parsed.value;
-  const items = isPlainObject(body) ? body.teams : undefined;
+  const items = isObject(body) ? body.teams : undefined;
   if (!Array.isArray(items) || items.length === 0) return apiError(400, "Invalid teams - at least one team is required");
   const state = ctx.rt.state;
   const results = items.map((item) => {
-    if (!isPlainObject(item)) return { success: false, error: "Invalid team - each item must be an object" };
+    if (!isObject(item)) return { success: false, error: "Invalid team - each item must be an object" };
     const checked = checkTeam(ctx, item, undefined);
     if ("error" in checked) return { success: false, error: checked.error };
     if (checked.fields.teamName === undefined) return { success: false, error: invalid("teamName", undefined, "is required") };

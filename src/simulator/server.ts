@@ -9,11 +9,11 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
-import type { Diagnostic } from "../core/diagnostics.js";
+import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { injectedClock, manualClock, realClock, type SimClock } from "./clock.js";
 import { demoSeed } from "./demo-seed.js";
 import { apiError, headerValue, type RequestContext, type Route, type SimResponse, type SimRuntime } from "./http.js";
-import { applyKnobs, defaultKnobs } from "./knobs.js";
+import { applyKnobs, checkKnobs, defaultKnobs } from "./knobs.js";
 import { AGENT_ROUTES } from "./routes-agents.js";
 import { AUTH_ROUTES } from "./routes-auth.js";
 import { handleControl, type ControlPlane } from "./routes-control.js";
@@ -81,22 +81,24 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
-/** Thrown by `startSimulator` for an invalid seed; check seeds first with `parseSeed`/`loadSeed`. */
-export class SimulatorSeedError extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
-    super(`invalid simulator seed: ${diagnostics.map((d) => `${d.path ?? ""} ${d.message}`.trim()).join("; ")}`);
-    this.name = "SimulatorSeedError";
-  }
-}
+/**
+ * What `startSimulator` returns: a running simulator, or the diagnostics of an invalid seed
+ * (SIM_SEED_INVALID, with paths) or knobs (SIM_KNOBS_INVALID) and no server. Seed warnings come
+ * with a running simulator.
+ */
+export type SimulatorStart = { simulator: Simulator; diagnostics: Diagnostic[] } | { simulator?: undefined; diagnostics: Diagnostic[] };
 
 const API_PREFIX = /^\/incontactapi\/services\/v(\d{1,3})\.(\d{1,3})(\/.*)?$/i;
 const API_ROUTES: Route[] = [...AGENT_ROUTES, ...TEAM_ROUTES, ...GROUP_ROUTES];
 const SECRET_KEYS = new Set(["password", "client_secret", "access_token", "refresh_token", "id_token", "accesskeysecret", "token", "refreshtoken", "subject_token", "code_verifier", "code"]);
 const REDACTED = "[REDACTED]";
 
-export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+/** Starts a simulator; an invalid seed or knobs is reported as diagnostics, never thrown. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorStart> {
   const checked = parseSeed(options.seed ?? demoSeed());
-  if (!checked.seed) throw new SimulatorSeedError(checked.diagnostics);
+  if (!checked.seed || hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics };
+  const knobProblems = options.knobs === undefined ? [] : checkKnobs(options.knobs);
+  if (knobProblems.length > 0) return { diagnostics: [diag("SIM_KNOBS_INVALID", `knobs: ${knobProblems.join("; ")}`)] };
 
   const clock = options.now ? injectedClock(options.now) : options.clock === "real" ? realClock() : manualClock(options.startTime);
   const knobs = defaultKnobs();
@@ -299,7 +301,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         server.closeAllConnections();
       }),
   };
-  return sim;
+  return { simulator: sim, diagnostics: checked.diagnostics };
 }
 
 function matchRoute(routes: Route[], method: string, path: string): { route: Route; params: string[] } | undefined {

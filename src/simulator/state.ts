@@ -7,6 +7,7 @@
 import { EXTRA_AGENT_FIELDS } from "./agent-fields.js";
 import { DEFAULT_SEED_TIME, derivedUserId, EMAIL_PATTERN, GUID_PATTERN } from "./seed.js";
 import type { SimAgent, SimGroup, SimKnobs, SimProfile, SimSeed, SimTeam } from "./types.js";
+import { isObject } from "../core/json.js";
 
 /** Fields the simulator sets itself; sending them is ignored (and noted). */
 const READ_ONLY_AGENT_FIELDS = new Set(["userID", "teamName", "profileName", "createDate", "lastUpdated", "inactiveDate", "lastLogin", "agentId"]);
@@ -489,8 +490,4 @@ function checkExtra(value: unknown, type: string, max: number | undefined, lenie
       return { value: text };
     }
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
-import type { PlannedFile } from "../build/emit.js";
+import type { PlannedFile } from "../core/planned-file.js";
 import { assetUrl } from "../assets.js";
 
 export interface InitOptions {

@@ -7,17 +7,26 @@
  * (expression allowlist, injection, literal secrets); the documents they produce are linted by the
  * build like any other, so an override cannot get past a rule a typed field would meet.
  */
-import { diag, type Diagnostic } from "../core/diagnostics.js";
+import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { knownKeysAt } from "../core/schemas.js";
 import { escapePointer, fromPointer, hasOwn, isObject, pointerToPath } from "../core/json.js";
 import { dataToDocument, documentToData, isJsonMarker } from "../saviynt/rest-data.js";
 import type { RestAttributeName } from "../saviynt/t2p.js";
-import type { RenderedAttributes } from "./render.js";
+import { renderAttributes, type RenderedAttributes, type RenderOptions } from "./render.js";
 import type { Locate, OverrideOperation, TenantConfig } from "./validate.js";
 
 export interface OverrideResult {
   attributes: RenderedAttributes;
   diagnostics: Diagnostic[];
+}
+
+/** Render, then the tenant's overrides: the documents a tenant stands for (compile and adopt both start here). */
+export function renderDocuments(tenant: TenantConfig, locate: Locate, options: RenderOptions = {}): { attributes?: RenderedAttributes; diagnostics: Diagnostic[] } {
+  const rendered = renderAttributes(tenant, options);
+  if (!rendered.attributes) return { diagnostics: rendered.diagnostics };
+  const overridden = applyOverrides(tenant, rendered.attributes, locate);
+  const diagnostics = [...rendered.diagnostics, ...overridden.diagnostics];
+  return hasErrors(overridden.diagnostics) ? { diagnostics } : { attributes: overridden.attributes, diagnostics };
 }
 
 /** Applies the tenant's overrides to rendered attributes (a copy; the input is not changed). */

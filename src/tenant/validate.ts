@@ -7,11 +7,11 @@
  */
 import type { ErrorObject } from "ajv";
 import { checkExpressionText, type ProblemKind } from "../saviynt/expression/index.js";
-import { isLiteralSecret } from "../package/diff.js";
+import { isCredentialLiteral } from "../saviynt/credentials.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
-import { fromPointer, isObject, pointerToPath, toPointer } from "../core/json.js";
+import { escapePointer, fromPointer, isObject, pointerSegments, pointerToPath, toPointer, unescapePointer } from "../core/json.js";
 import type { Located, LoadResult } from "./load.js";
-import { isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "../core/schemas.js";
+import { deref, isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor, type JsonSchema } from "../core/schemas.js";
 
 export type SecretRef = { env: string } | { file: string };
 
@@ -134,18 +134,10 @@ export function locator(locations: ReadonlyMap<string, Located>): Locate {
   };
 }
 
-function segmentsOf(pointer: string): (string | number)[] {
-  if (pointer === "") return [];
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
 
 function valueAt(root: unknown, pointer: string): unknown {
   let node = root;
-  for (const s of segmentsOf(pointer)) node = (node as Record<string | number, unknown> | undefined)?.[s];
+  for (const s of pointerSegments(pointer)) node = (node as Record<string | number, unknown> | undefined)?.[s];
   return node;
 }
 
@@ -194,7 +186,7 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
 
   for (const error of errors) {
     const pointer = error.instancePath;
-    const segments = segmentsOf(pointer);
+    const segments = pointerSegments(pointer);
     if (foreignSections.some((p) => pointer.startsWith(`${p}/`) || (pointer === p && error.keyword !== "false schema"))) continue;
     // Secret references: report once, as the user sees it, not ajv's oneOf cascade.
     const secretPointer = enclosingSecret(segments);
@@ -206,7 +198,7 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
     }
     if (error.keyword === "additionalProperties" || error.keyword === "propertyNames") {
       const key = String(error.keyword === "additionalProperties" ? error.params.additionalProperty : error.params.propertyName);
-      const child = `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      const child = `${pointer}/${escapePointer(key)}`;
       const names = allowedKeys(segments);
       const hint = nameHint(key, names.concrete);
       if (hint) suggested.add(`${pointer}\u0000${hint}`);
@@ -254,7 +246,7 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
     // also when the key is missing inside the mapping the misspelt key was meant to be.
     if (suggested.has(`${pointer}\u0000${key}`)) continue;
     const slash = pointer.lastIndexOf("/");
-    if (slash >= 0 && suggested.has(`${pointer.slice(0, slash)}\u0000${pointer.slice(slash + 1).replace(/~1/g, "/").replace(/~0/g, "~")}`)) continue;
+    if (slash >= 0 && suggested.has(`${pointer.slice(0, slash)}\u0000${unescapePointer(pointer.slice(slash + 1))}`)) continue;
     const parentPath = pointerToPath(pointer);
     // At the parent's key (`package:`), where the missing key belongs; the document start for top-level keys.
     out.push(diag("TENANT_MISSING_KEY", `missing required key "${key}"${parentPath ? ` in ${parentPath}` : ""}`, { ...locate(pointer, "key"), path: parentPath }));
@@ -263,7 +255,7 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
   for (const [pointer, error] of valuePaths) {
     const v = valueAt(value, pointer);
     const where = { ...locate(pointer), path: pointerToPath(pointer) };
-    const [code, message] = valueMessage(error, v, segmentsOf(pointer));
+    const [code, message] = valueMessage(error, v, pointerSegments(pointer));
     out.push(diag(code, message, where));
   }
   return out;
@@ -286,7 +278,7 @@ function secretDiagnostic(pointer: string, v: unknown, locate: Locate): Diagnost
   const unknown = keys.filter((k) => k !== "env" && k !== "file");
   if (unknown.length > 0) {
     const key = unknown[0]!;
-    const child = `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    const child = `${pointer}/${escapePointer(key)}`;
     const hint = closest(key, ["env", "file"]);
     return diag("TENANT_UNKNOWN_KEY", `unknown key ${quote(key)} in a secret reference${hint ? ` — did you mean "${hint}"?` : ""}; ${expected}`, {
       ...locate(child, "key"),
@@ -378,7 +370,7 @@ function enumeratePattern(pattern: string): { concrete: string[]; parts: string[
 function enclosingSecret(segments: (string | number)[]): string | undefined {
   for (let n = segments.length; n > 0; n--) {
     const prefix = segments.slice(0, n);
-    if (isSecretField(prefix)) return "/" + prefix.map((s) => String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+    if (isSecretField(prefix)) return toPointer(prefix);
   }
   return undefined;
 }
@@ -479,7 +471,7 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
     const where = { ...locate(pointer), path: pointerToPath(pointer) };
     if (refused.has(where.path)) return;
     const secretKeys = dataKeys(root, segments);
-    if (secretKeys && isLiteralSecret(node, secretKeys)) {
+    if (secretKeys && isCredentialLiteral(node, secretKeys, { secretDocument: false })) {
       // Never quoted: the value is probably the credential itself.
       out.push(diag("SECRET_LITERAL", "this looks like a literal credential; keep credentials in ConnectionJSON and refer to them with ${access_token} or ${connection.<key>}", where));
       return;
@@ -540,26 +532,19 @@ function dataKeys(root: unknown, segments: readonly (string | number)[]): string
 }
 
 /** Fills every `default` of the schema where the tenant left the key out. */
-function applyDefaults(node: unknown, schema: Record<string, unknown> | undefined): unknown {
-  const resolved = resolveRef(schema);
+function applyDefaults(node: unknown, schema: JsonSchema | undefined): unknown {
+  const resolved = deref(schema);
   if (!resolved || node === null || typeof node !== "object" || Array.isArray(node)) return node;
-  const props = (resolved.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const props = resolved.properties ?? {};
   const obj = node as Record<string, unknown>;
   for (const [key, sub] of Object.entries(props)) {
-    const target = resolveRef(sub);
+    const target = deref(sub);
     if (!(key in obj) && target && "default" in target) obj[key] = structuredClone(target.default);
     if (key in obj) obj[key] = applyDefaults(obj[key], sub);
   }
   return obj;
 }
 
-function resolveRef(schema: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  const ref = schema?.$ref;
-  if (typeof ref !== "string") return schema;
-  let node: unknown = tenantSchema();
-  for (const part of ref.replace(/^#\//, "").split("/")) node = (node as Record<string, unknown>)[part];
-  return { ...(node as Record<string, unknown>), ...schema, $ref: undefined };
-}
 
 /** A default for a field the binding map always sets never reaches CXone: say so (render.ts: the map wins). */
 function unusedDefaults(tenant: TenantConfig, locate: Locate): Diagnostic[] {

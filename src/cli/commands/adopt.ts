@@ -1,5 +1,6 @@
 import { exitCodeFor } from "../../core/diagnostics.js";
 import { defineCommand } from "../command.js";
+import { readInput } from "./read-input.js";
 
 export default defineCommand({
   command: "adopt <packages..>",
@@ -13,12 +14,15 @@ export default defineCommand({
       .option("force", { type: "boolean", default: false, describe: "Overwrite existing files" })
       .example("$0 adopt INCONTACT.zip --out tenants/incontact.yaml --base-url https://api-na1.niceincontact.com/inContactAPI/services/v34.0", "the official package")
       .example("$0 adopt dev.zip test.zip prod.zip --out tenants/", "a base and one overlay per connection"),
-  run: async (args, { io, report, fail }) => {
+  run: async (args, context) => {
+    const { io, report, fail } = context;
     const { runAdopt } = await import("../../adopt/index.js");
     const { emitFiles } = await import("../../build/emit.js");
     const { relative } = await import("node:path");
+    const inputs = [];
+    for (const arg of args.packages) inputs.push({ arg, read: await readInput(arg, [], context) });
     const outcome = await runAdopt({
-      packages: args.packages,
+      inputs,
       out: args.out,
       cwd: io.cwd,
       force: args.force,
