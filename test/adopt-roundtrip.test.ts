@@ -274,6 +274,16 @@ describe("packages edited in the UI: adopt → build → diff exits 0, typed edi
       },
     },
     {
+      name: "a field only the update body sends",
+      edits: (m) => {
+        const d = doc(m, "UpdateAccountJSON");
+        const b = body(d.call[0]);
+        b.agent.custom5 = "${user.employeeclass}";
+        setBody(d.call[0], b);
+        return [{ attribute: "UpdateAccountJSON", set: d }];
+      },
+    },
+    {
       name: "a second update call",
       edits: (m) => {
         const d = doc(m, "UpdateAccountJSON");

@@ -39,13 +39,16 @@ test("lists: - appends, an index inserts; bodies are walked as structure and re-
       "",
     ].join("\n"),
   );
-  expect(result.diagnostics.map((d) => d.code)).toEqual(["TENANT_OVERRIDE_TYPED"]);
+  // A field only the update body sends has no typed field: no warning.
+  expect(result.diagnostics.map((d) => d.code)).toEqual([]);
   const call = (result.attributes as any).UpdateAccountJSON.call[0];
   expect(JSON.parse(call.httpParams).agent.custom1).toBe("${user.employeeid}");
   expect(call.successResponses.statusCode).toEqual([202, 200, 201, 204]);
 });
 
 test("an override where a typed field decides warns with the field to use", async () => {
+  const create = await withOverrides("  CreateAccountJSON:\n    - { op: add, path: /call/0/httpParams/agents/0/custom1, value: '${user.employeeid}' }\n");
+  expect(create.diagnostics.map((d) => [d.code, d.message.includes("provisioning.agent.custom1")])).toEqual([["TENANT_OVERRIDE_TYPED", true]]);
   const result = await withOverrides("  ImportAccountEntJSON:\n    - { op: replace, path: /accountParams/statusAndThresholdConfig/accountThresholdValue, value: 50 }\n");
   expect(result.diagnostics).toHaveLength(1);
   expect(result.diagnostics[0]).toMatchObject({ code: "TENANT_OVERRIDE_TYPED", severity: "warning", line: 4, path: "overrides.ImportAccountEntJSON[0].path" });

@@ -19,22 +19,14 @@ import {
   REST_ATTRIBUTES,
   serializeAttributeValue,
   serializeNativeFile,
+  type PackageMetadata,
   type RestAttributeName,
 } from "../saviynt/t2p.js";
 
 /** What a package is made of besides its documents: a tenant's connection and package settings (a validated tenant is one). */
 export interface PackSource {
   connection: { name: string; description: string };
-  package: {
-    exportedBy: string;
-    system: string;
-    exportedAt?: string;
-    connectionJsonCiphertext?: string;
-    /** Passed through from an export (adopt): the connection's template and its encrypted data, other changed fields. */
-    templateName?: string;
-    templateMandatoryData?: string;
-    connectionFields?: Readonly<Record<string, string | number | boolean | null>>;
-  };
+  package: PackageMetadata;
 }
 
 /** The documents to pack by attribute name (any REST attribute; an absent one is ""). */

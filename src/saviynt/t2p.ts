@@ -144,6 +144,21 @@ function nativeJson(value: unknown, indent: string): string {
   return JSON.stringify(value);
 }
 
+/** A package's metadata besides its documents (the tenant's `package` section; a PackSource). */
+export interface PackageMetadata {
+  /** ObjectSummary "Exported By" and "System" (section 5.2). */
+  exportedBy: string;
+  system: string;
+  /** Package time (RFC 3339) for the stamps and "Exported On". */
+  exportedAt?: string;
+  /** An encrypted ConnectionJSON passed through (section 5.6). */
+  connectionJsonCiphertext?: string;
+  /** Passed through from an export (adopt): the connection's template, its encrypted data, and other fields that differ from the defaults (section 5.3). */
+  templateName?: string;
+  templateMandatoryData?: string;
+  connectionFields?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
 export interface ObjectSummaryInput {
   connectionName: string;
   guid: string;

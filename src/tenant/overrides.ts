@@ -141,8 +141,9 @@ const TYPED_PLACES: readonly { attribute: RegExp; pointer: RegExp; field: string
 
 /** The typed field that controls this rendered place, if any. */
 export function typedFieldFor(attribute: string, pointer: string): string | undefined {
-  // Agent fields of the create and update bodies are the binding map's (or the defaults').
-  const body = attribute === "CreateAccountJSON" ? /^\/call\/0\/httpParams\/agents\/0\/([^/]+)$/.exec(pointer) : attribute === "UpdateAccountJSON" ? /^\/call\/0\/httpParams\/agent\/([^/]+)$/.exec(pointer) : null;
+  // Agent fields of the create body are the binding map's (or the defaults'). The update body is the
+  // map too, but a field only the update sends has no typed home (the map would add it to create).
+  const body = attribute === "CreateAccountJSON" ? /^\/call\/0\/httpParams\/agents\/0\/([^/]+)$/.exec(pointer) : null;
   if (body && knownKeysAt(["provisioning", "agent"]).includes(body[1]!)) return `provisioning.agent.${body[1]}`;
   return TYPED_PLACES.find((p) => p.attribute.test(attribute) && p.pointer.test(pointer))?.field;
 }

@@ -8,6 +8,7 @@
 import type { ErrorObject } from "ajv";
 import { checkExpressionText, type ProblemKind } from "../saviynt/expression/index.js";
 import { isCredentialLiteral } from "../saviynt/credentials.js";
+import type { PackageMetadata } from "../saviynt/t2p.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { escapePointer, fromPointer, isObject, pointerSegments, pointerToPath, toPointer, unescapePointer } from "../core/json.js";
 import type { Located, LoadResult } from "./load.js";
@@ -31,15 +32,7 @@ export interface OverrideOperation {
 interface TenantCommon {
   abstract: boolean;
   connection: { name: string; description: string; authName: string };
-  package: {
-    exportedBy: string;
-    system: string;
-    exportedAt?: string;
-    connectionJsonCiphertext?: string;
-    templateName?: string;
-    templateMandatoryData?: string;
-    connectionFields?: Record<string, string | number | boolean | null>;
-  };
+  package: PackageMetadata;
   /** Attribute name → operations applied after rendering (tenant/overrides.ts). */
   overrides?: Record<string, OverrideOperation[]>;
 }
