@@ -24,7 +24,7 @@ const RULES: Readonly<Record<string, readonly string[]>> = {
   build: ["core", "saviynt", "tenant", "package", "assets"],
   executor: ["core", "saviynt"],
   simulator: ["core"],
-  simulate: ["core", "saviynt", "package", "build", "executor", "simulator"],
+  simulate: ["core", "saviynt", "tenant", "package", "build", "executor", "simulator"],
   eic: ["core", "saviynt"],
   "eic-fake": ["core"],
   deploy: ["core", "saviynt", "tenant", "package", "build", "eic"],

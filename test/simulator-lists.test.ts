@@ -1,5 +1,5 @@
 /**
- * List endpoints of the CXone simulator (reference/cxone-api.md §8.4): paging with absolute
+ * List endpoints of the CXone simulator (docs/cxone-contract.md#simulator-lists): paging with absolute
  * `_links`, last-page `next` knob, 204 on empty, filters, orderBy, fields; groups and profiles.
  */
 import { join } from "node:path";

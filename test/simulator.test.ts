@@ -1,5 +1,5 @@
 /**
- * The CXone simulator over real HTTP (reference/cxone-api.md §8): auth, agents, teams, faults,
+ * The CXone simulator over real HTTP (docs/cxone-contract.md#simulator): auth, agents, teams, faults,
  * request log, seed/dump. Every test starts its own server on 127.0.0.1:0 from the acme seed.
  */
 import { readFileSync } from "node:fs";
@@ -9,7 +9,7 @@ import { demoSeed, loadSeed, parseSeed, startSimulator, type Simulator, type Sim
 import { runningSimulator } from "./helpers/simulator.js";
 
 const SEED_FILE = join(import.meta.dirname, "fixtures/simulator/acme-seed.json");
-// Secrets with characters that need URL-encoding (reference/cxone-api.md §1A).
+// Secrets with characters that need URL-encoding (docs/cxone-contract.md#tokens).
 const CLIENT = { clientId: "savpkg-test-client", clientSecret: "cl=ient+sec/ret" };
 const KEY = { accessKeyId: "AKTESTKEY0001", accessKeySecret: "ak-secret-value-0001" };
 

@@ -1,8 +1,8 @@
 /**
  * What every adopted tenant shares, whatever its connector: the connection's name and description,
  * the package metadata (ObjectSummary, pass-through ciphertexts, connection fields that differ from
- * the exporter defaults), and the reasons a package cannot be rebuilt exactly (reference/saviynt-rest.md
- * §5.3–§5.6). Input is a PackageModel from anywhere (a zip today, a live connection with `pull`).
+ * the exporter defaults), and the reasons a package cannot be rebuilt exactly (docs/saviynt-rest-format.md
+ * #the-t2p-connection-package). Input is a PackageModel from anywhere (a zip today, a live connection with `pull`).
  */
 import { diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { hasOwn, isObject } from "../core/json.js";
@@ -145,7 +145,7 @@ export function documents(model: PackageModel): Map<string, unknown> {
   return out;
 }
 
-/** A call URL without scheme and host (saviynt-rest.md §2.6); a whole-URL `${…}` is Saviynt's to resolve. */
+/** A call URL without scheme and host (docs/saviynt-rest-format.md#base-url-and-relative-urls); a whole-URL `${…}` is Saviynt's to resolve. */
 export function isRelativeUrl(url: string): boolean {
   const t = url.trim();
   return !/^https?:\/\//i.test(t) && !t.startsWith("${");

@@ -2,7 +2,7 @@
  * Any Saviynt REST connection → a `connector: rest` tenant: each attribute document as data
  * (saviynt/rest-data.ts), JSON held in strings as structure with its unquoted bindings kept. The
  * only change adopt makes is resolving relative call URLs against `--base-url` (Saviynt has no base
- * URL, reference/saviynt-rest.md §2.6); every such change is listed as a fix.
+ * URL, docs/saviynt-rest-format.md#base-url-and-relative-urls); every such change is listed as a fix.
  */
 import { escapePointer, isObject } from "../core/json.js";
 import type { PackageModel } from "../package/model.js";

@@ -6,7 +6,7 @@
  * Base files are not built: a file is a base when it says `abstract: true`, or when another
  * tenant file of the same batch extends it.
  *
- * Crash safety (engineering.md C2): every file is replaced atomically, and the metadata never
+ * Crash safety (docs/engineering-notes.md#atomic-writes): every file is replaced atomically, and the metadata never
  * vouches for bytes that are not on disk. Before any package changes, manifest.json and SHA256SUMS
  * are rewritten without the packages about to change; only after every package is in place are they
  * rewritten with the new records. A build killed at any moment leaves each zip complete (old or
@@ -19,10 +19,10 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
+import { dirname, join, relative, resolve } from "node:path";
 import { compileTenant, packagePaths, planTenantFiles, tenantName } from "./compile.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
-import { abortStaged, commitStaged, createStaging, emitFiles, settleStaged, stageFiles, type PlannedFile } from "./emit.js";
+import { abortStaged, commitStaged, createStaging, emitFiles, removeFiles, settleStaged, stageFiles, type PlannedFile } from "./emit.js";
 import { loadTenant, type ParseCache } from "../tenant/load.js";
 import { assetUrl } from "../assets.js";
 
@@ -59,6 +59,8 @@ export interface BuildOutcome {
   diagnostics: Diagnostic[];
   packages: PackageRecord[];
   skippedBases: string[];
+  /** Packages (paths relative to the output folder) that `build --all` removed: recorded by savpkg for a tenant file it no longer builds. */
+  removed: string[];
   summary: (seconds: string) => string;
 }
 
@@ -76,15 +78,22 @@ export function defaultTenantDir(cwd: string): string {
   return existsSync(join(cwd, "tenants")) ? "tenants" : "examples/tenants";
 }
 
-export function discoverTenants(dir: string, cwd: string): { files: string[]; diagnostics: Diagnostic[] } {
+/**
+ * The tenant files of an `--all` folder, in byte order. `searched` names the folders `--all` looked
+ * in (the default is tenants/, else examples/tenants/), so an empty result can say where it looked.
+ */
+export function discoverTenants(dir: string, cwd: string, searched: readonly string[] = [dir]): { files: string[]; diagnostics: Diagnostic[] } {
   const abs = resolve(cwd, dir);
+  const where = searched.length > 1 ? `looked in ${searched.map((d) => `${d}/`).join(" and ")} of ${cwd}` : `${dir}/ of ${cwd}`;
   try {
     if (!statSync(abs).isDirectory()) return { files: [], diagnostics: [diag("USAGE", `--all ${dir}: not a folder`)] };
-    // Byte order, not locale order: the build must not depend on the machine (engineering.md C1.1).
+    // Byte order, not locale order: the build must not depend on the machine (docs/engineering-notes.md#reproducible-zips).
     const names = readdirSync(abs).filter((n) => TENANT_EXTENSIONS.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (names.length === 0) return { files: [], diagnostics: [diag("USAGE", `--all: no tenant files (*.yaml, *.yml, *.json) in ${where}; give the folder: savpkg build --all DIR`)] };
     return { files: names.map((n) => join(dir, n)), diagnostics: [] };
   } catch {
-    return { files: [], diagnostics: [diag("USAGE", `--all ${dir}: no such folder`)] };
+    const what = searched.length > 1 ? `--all: no tenant folder (${where})` : `--all ${dir}: no such folder (in ${cwd})`;
+    return { files: [], diagnostics: [diag("USAGE", `${what}; give the folder: savpkg build --all DIR`)] };
   }
 }
 
@@ -93,8 +102,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   let files = [...options.tenants];
   let skippedBases: string[] = [];
   if (options.all !== undefined && options.all !== false) {
-    const dir = options.all === true || options.all === "" ? defaultTenantDir(options.cwd) : options.all;
-    const found = discoverTenants(dir, options.cwd);
+    const byDefault = options.all === true || options.all === "";
+    const dir = byDefault ? defaultTenantDir(options.cwd) : (options.all as string);
+    const found = discoverTenants(dir, options.cwd, byDefault ? ["tenants", "examples/tenants"] : [dir]);
     diagnostics.push(...found.diagnostics);
     files.push(...found.files);
   }
@@ -174,17 +184,34 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   }
 
   // Retract, write, record: see the header comment. Only records still true on disk are kept.
+  // With --all the output mirrors the folder: a package savpkg recorded for a tenant this batch no
+  // longer builds (its file was deleted or renamed) is an orphan, retracted with the rest and then
+  // removed — only when its bytes are still the recorded ones; savpkg never deletes a file it did not record.
   const rebuilt = new Map(records.map((r) => [r.tenant, r]));
   const previous = verifiedRecords(outDir);
+  const orphans = all ? previous.filter((p) => !rebuilt.has(p.tenant)) : [];
   const kept = previous.filter((p) => {
     const next = rebuilt.get(p.tenant);
-    return next === undefined || (next.sha256 === p.sha256 && next.package === p.package);
+    return next === undefined ? !all : next.sha256 === p.sha256 && next.package === p.package;
   });
   const retract = metadataFiles(outDir, kept, options).filter((f) => !sameBytes(f.path, f.bytes));
   const record = metadataFiles(outDir, [...kept.filter((p) => !rebuilt.has(p.tenant)), ...records], options);
   const problems = emitFiles(retract);
   if (problems.length > 0) await abortStaged(staging);
   else problems.push(...(await commitStaged(staging)));
+  const removed: string[] = [];
+  if (problems.length === 0) {
+    for (const orphan of orphans) {
+      const outcome = removeOrphan(outDir, orphan);
+      if (outcome === undefined) continue;
+      if (typeof outcome !== "string") problems.push(outcome);
+      else {
+        removed.push(orphan.package);
+        const label = toPosix(join(options.outDir, orphan.package));
+        diagnostics.push(diag("BUILD_REMOVED", `removed ${label}${outcome}: savpkg built it from ${orphan.tenantFile}, which this build no longer has`, { file: label }));
+      }
+    }
+  }
   if (problems.length === 0) problems.push(...emitFiles(record));
   if (problems.length > 0) {
     // A write failed part-way (full disk, permissions): vouch again, best effort, for every package
@@ -194,7 +221,33 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
     emitFiles(metadataFiles(outDir, [...onDisk.values()], options).filter((f) => !sameBytes(f.path, f.bytes)));
   }
   diagnostics.push(...problems);
-  return outcome(diagnostics, records, skippedBases, options);
+  return outcome(diagnostics, records, skippedBases, options, removed);
+}
+
+/**
+ * Deletes an orphan's zip if it still has the recorded bytes, the ConnectionJSON.json savpkg wrote
+ * beside it (a JSON document with `authentications`), and the tenant's folder once empty. Returns
+ * a note for the message, undefined when the zip changed since it was recorded (left alone), or
+ * the write problem.
+ */
+function removeOrphan(outDir: string, record: PackageRecord): string | Diagnostic | undefined {
+  const zip = join(outDir, record.package);
+  if (!isOnDisk(outDir, record)) return undefined;
+  const folder = dirname(zip);
+  const connectionJson = join(folder, "ConnectionJSON.json");
+  const withConnectionJson = isConnectionJsonFile(connectionJson);
+  const problem = removeFiles([zip, ...(withConnectionJson ? [connectionJson] : [])], { removeEmptyFolder: folder });
+  if (problem) return diag("IO_WRITE", `cannot remove ${record.package}: ${problem}`, { file: record.package });
+  return withConnectionJson ? " and its ConnectionJSON.json" : "";
+}
+
+function isConnectionJsonFile(path: string): boolean {
+  try {
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as unknown;
+    return typeof parsed === "object" && parsed !== null && typeof (parsed as { authentications?: unknown }).authentications === "object";
+  } catch {
+    return false;
+  }
 }
 
 function isOnDisk(outDir: string, record: PackageRecord): boolean {
@@ -205,13 +258,16 @@ function isOnDisk(outDir: string, record: PackageRecord): boolean {
   }
 }
 
-function outcome(diagnostics: Diagnostic[], packages: PackageRecord[], skippedBases: string[], options: BuildOptions): BuildOutcome {
+function outcome(diagnostics: Diagnostic[], packages: PackageRecord[], skippedBases: string[], options: BuildOptions, removed: string[] = []): BuildOutcome {
   return {
     diagnostics,
     packages,
     skippedBases,
+    removed,
     summary: (seconds) => {
-      const skipped = skippedBases.length > 0 ? `, ${skippedBases.length} base file${skippedBases.length === 1 ? "" : "s"} skipped` : "";
+      const skipped =
+        (skippedBases.length > 0 ? `, ${skippedBases.length} base file${skippedBases.length === 1 ? "" : "s"} skipped` : "") +
+        (removed.length > 0 ? `, ${removed.length} package${removed.length === 1 ? "" : "s"} of deleted tenants removed` : "");
       const errors = diagnostics.filter((d) => d.severity === "error").length;
       if (options.check && errors > 0) return `check failed: ${errors} problem(s) listed above, nothing written (${seconds}s)`;
       if (errors > 0) return `build failed: ${errors} error(s), nothing written (${seconds}s)`;
@@ -248,11 +304,12 @@ function checkFiles(planned: readonly PlannedFile[], outDir: string, outLabel: s
 function checkOutput(outDir: string, records: PackageRecord[], all: boolean, outLabel: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const expected = new Set(records.map((r) => r.tenant));
+  const recorded = new Set(verifiedRecords(outDir).map((r) => r.package));
   if (all && existsSync(outDir)) {
     for (const entry of readdirSync(outDir).sort(byteOrder)) {
       if (!expected.has(entry) && existsSync(join(outDir, entry, "INCONTACT.zip"))) {
         const extra = toPosix(join(outLabel, entry, "INCONTACT.zip"));
-        out.push(diag("BUILD_EXTRA", `${extra} has no tenant file that builds it`, { file: extra }));
+        out.push(diag("BUILD_EXTRA", `${extra} has no tenant file that builds it${recorded.has(`${entry}/INCONTACT.zip`) ? "; savpkg build --all removes it" : "; savpkg did not record it, so a build leaves it: delete it if it is not needed"}`, { file: extra }));
       }
     }
   }
@@ -282,10 +339,10 @@ function checkMetadata(outDir: string, records: PackageRecord[], all: boolean, o
     const built = new Set(records.map((r) => r.package));
     for (const line of lines) {
       const pkg = line.slice(66);
-      if (!built.has(pkg)) out.push(diag("BUILD_STALE", `${sumsLabel} lists ${pkg}, which no tenant builds`, { file: sumsLabel }));
+      if (!built.has(pkg)) out.push(diag("BUILD_STALE", `${sumsLabel} lists ${pkg}, which no tenant builds; savpkg build --all removes it`, { file: sumsLabel }));
     }
     for (const pkg of listed.keys()) {
-      if (!built.has(pkg)) out.push(diag("BUILD_STALE", `${manifestLabel} lists ${pkg}, which no tenant builds`, { file: manifestLabel }));
+      if (!built.has(pkg)) out.push(diag("BUILD_STALE", `${manifestLabel} lists ${pkg}, which no tenant builds; savpkg build --all removes it`, { file: manifestLabel }));
     }
   }
   return out;

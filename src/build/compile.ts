@@ -120,17 +120,7 @@ export function planTenantFiles(result: CompileResult, options: BuildPlanOptions
   let mode = 0o644;
   const diagnostics: Diagnostic[] = [];
   if (options.withSecrets) {
-    const resolved = resolveSecrets(result.tenant, {
-      env: options.env ?? {},
-      baseDir: dirname(result.loaded.files[0] ?? result.file),
-      locate: (field: SecretField) => {
-        const loc = result.loaded.locations.get(`/cxone/auth/${escapePointer(field)}`)?.value;
-        return loc ? { file: loc.file, line: loc.line, col: loc.col } : {};
-      },
-    });
-    diagnostics.push(...resolved.diagnostics);
-    if (hasErrors(diagnostics)) return { files: [], diagnostics };
-    const rendered = renderAttributes(result.tenant, { secrets: resolved.values });
+    const rendered = renderWithSecrets(result, options.env ?? {});
     diagnostics.push(...rendered.diagnostics);
     if (!rendered.attributes) return { files: [], diagnostics };
     connectionJson = rendered.attributes.ConnectionJSON;
@@ -140,6 +130,33 @@ export function planTenantFiles(result: CompileResult, options: BuildPlanOptions
   // A rest tenant renders no ConnectionJSON (its encrypted one is passed through in the zip).
   if (connectionJson !== undefined) files.push({ path: paths.connectionJson, bytes: Buffer.from(JSON.stringify(connectionJson, null, 2) + "\n", "utf8"), mode });
   return { files, diagnostics };
+}
+
+/** Where a value of the tenant was written, by JSON pointer (for diagnostics about secret references). */
+export function locateInTenant(result: CompileResult, pointer: string): { file?: string; line?: number; col?: number } {
+  const loc = result.loaded.locations.get(pointer)?.value;
+  return loc ? { file: loc.file, line: loc.line, col: loc.col } : {};
+}
+
+/** The directory `{file: …}` secret references of a compiled tenant are relative to. */
+export function secretBaseDir(result: CompileResult): string {
+  return dirname(result.loaded.files[0] ?? result.file);
+}
+
+/**
+ * The attributes rendered again with the real secret values (only where a secret is needed:
+ * `build --with-secrets` and `deploy`). A missing secret names its variable or file, never a value.
+ */
+export function renderWithSecrets(result: CompileResult, env: Readonly<Record<string, string | undefined>>): { attributes?: RenderedAttributes; diagnostics: Diagnostic[] } {
+  if (!result.tenant) return { diagnostics: [diag("INTERNAL", "renderWithSecrets needs a validated tenant")] };
+  const resolved = resolveSecrets(result.tenant, {
+    env,
+    baseDir: secretBaseDir(result),
+    locate: (field: SecretField) => locateInTenant(result, `/cxone/auth/${escapePointer(field)}`),
+  });
+  if (hasErrors(resolved.diagnostics)) return { diagnostics: resolved.diagnostics };
+  const rendered = renderAttributes(result.tenant, { secrets: resolved.values });
+  return rendered.attributes ? { attributes: rendered.attributes, diagnostics: [...resolved.diagnostics, ...rendered.diagnostics] } : { diagnostics: [...resolved.diagnostics, ...rendered.diagnostics] };
 }
 
 /** `savpkg validate`: every tenant compiled without packing; the diagnostics of all of them. */

@@ -6,6 +6,7 @@ import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { compileTenant } from "./compile.js";
 import { diag, exitCodeFor } from "../core/diagnostics.js";
+import { folderInput, inputReadError } from "../core/input.js";
 import { readPackage, ZIP_LIMITS, type ReadResult } from "../package/read.js";
 
 export interface PackageInputOptions {
@@ -32,10 +33,12 @@ export async function readPackageInput(arg: string, options: PackageInputOptions
 /** A zip from disk (size-capped before it is read), named `arg` in diagnostics. */
 export async function readZipInput(arg: string, options: Pick<PackageInputOptions, "cwd">): Promise<ReadResult> {
   const path = resolve(options.cwd, arg);
-  const cannotRead = (error: unknown): ReadResult => ({ diagnostics: [diag("IO_READ", `cannot read ${arg}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { file: arg })], fatal: true });
+  const cannotRead = (error: unknown): ReadResult => ({ diagnostics: [inputReadError(error, arg, "package")], fatal: true });
   let size: number;
   try {
-    size = (await stat(path)).size;
+    const stats = await stat(path);
+    if (stats.isDirectory()) return { diagnostics: [folderInput(arg, "package")], fatal: true };
+    size = stats.size;
   } catch (error) {
     return cannotRead(error);
   }

@@ -46,5 +46,12 @@ export function pointerToPath(pointer: string): string {
     .join("");
 }
 
+/** JSON text with object keys sorted at every level: equal for equal documents whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;
+  return JSON.stringify(sort(value)) ?? "null";
+}
+
 /** A parsed JSON value (what JSON.parse returns for valid JSON). */
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

@@ -1,7 +1,13 @@
 /**
- * The JSON Schemas savpkg ships (schemas/), loaded once per process. The tenant schema is the
- * source of truth for tenant files: validation, --set typing, "did you mean" keys and which
- * fields are Saviynt expressions (`x-expression: true`) all read it.
+ * The JSON Schemas savpkg ships (schemas/), loaded once per process. Tenant files have two:
+ * - tenant.schema.json, the published one (`savpkg schema`, editors): shapes, types, allowed keys,
+ *   defaults and descriptions, plain JSON Schema 2020-12 that any strict validator accepts, and that
+ *   accepts a base or an overlay file as written (nothing is required there);
+ * - tenant-complete.schema.json, the compiler's: it references the published schema and adds what a
+ *   tenant must have once its `extends` chain is merged (`required`), plus savpkg's annotations
+ *   (`x-expression`: a Saviynt expression field; `x-multiline`: free text that may span lines).
+ * Validation uses the complete one; --set typing, "did you mean" keys and defaults read the
+ * published one; the annotations are looked up in the complete one.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -33,9 +39,18 @@ export function readSchemaFile(name: string): JsonSchema {
 }
 
 let tenantSchemaCache: JsonSchema | undefined;
+/** The published tenant schema (shapes only; what editors load). */
 export function tenantSchema(): JsonSchema {
   tenantSchemaCache ??= readSchemaFile("tenant.schema.json");
   return tenantSchemaCache;
+}
+
+/** The compiler's tenant schema: the published one plus completeness after merging and annotations. */
+export const COMPLETE_TENANT_SCHEMA = "tenant-complete.schema.json";
+let completeSchemaCache: JsonSchema | undefined;
+function completeTenantSchema(): JsonSchema {
+  completeSchemaCache ??= readSchemaFile(COMPLETE_TENANT_SCHEMA);
+  return completeSchemaCache;
 }
 
 /** The schema's text as shipped, for `savpkg schema`. */
@@ -79,10 +94,19 @@ const validators = new Map<string, ValidateFunction>();
 export function validatorFor(name: string): ValidateFunction {
   let validate = validators.get(name);
   if (!validate) {
-    validate = precompiledValidators?.[name] ?? ajv().compile(name === "tenant.schema.json" ? tenantSchema() : readSchemaFile(name));
+    validate = precompiledValidators?.[name] ?? compileAtRunTime(name);
     validators.set(name, validate);
   }
   return validate;
+}
+
+/** Compiles a schema of schemas/ (once per process); a reference to another file is resolved by its `$id`. */
+function compileAtRunTime(name: string): ValidateFunction {
+  const instance = ajv();
+  // The complete tenant schema refers to the published one.
+  if (name === COMPLETE_TENANT_SCHEMA && !instance.getSchema(tenantSchema().$id as string)) instance.addSchema(tenantSchema());
+  const schema = name === "tenant.schema.json" ? tenantSchema() : name === COMPLETE_TENANT_SCHEMA ? completeTenantSchema() : readSchemaFile(name);
+  return (typeof schema.$id === "string" ? instance.getSchema(schema.$id) : undefined) ?? instance.compile(schema);
 }
 
 /** Follows local `$ref`s (`#/$defs/x`) of the tenant schema. */
@@ -103,8 +127,8 @@ function withoutRef(schema: JsonSchema): JsonSchema {
 }
 
 /** The subschema(s) at a data path; oneOf branches are all returned. */
-export function schemasAt(segments: readonly (string | number)[]): JsonSchema[] {
-  let current: JsonSchema[] = [tenantSchema()];
+export function schemasAt(segments: readonly (string | number)[], root: JsonSchema = tenantSchema()): JsonSchema[] {
+  let current: JsonSchema[] = [root];
   for (const segment of segments) {
     const next: JsonSchema[] = [];
     for (const raw of current) {
@@ -149,12 +173,12 @@ export function knownKeysAt(segments: readonly (string | number)[]): string[] {
 
 /** True when the schema marks the string at this path as a Saviynt expression field. */
 export function isExpressionField(segments: readonly (string | number)[]): boolean {
-  return schemasAt(segments).some((s) => s["x-expression"] === true);
+  return schemasAt(segments, completeTenantSchema()).some((s) => s["x-expression"] === true);
 }
 
 /** True when the free-text field at this path may contain line breaks and tabs. */
 export function isMultilineField(segments: readonly (string | number)[]): boolean {
-  return schemasAt(segments).some((s) => s["x-multiline"] === true);
+  return schemasAt(segments, completeTenantSchema()).some((s) => s["x-multiline"] === true);
 }
 
 /** True when the value at this path must be a secret reference. */

@@ -1,7 +1,7 @@
 /**
  * HTTP for the executor: a transport that can send a body with any method (Saviynt's
- * DELETEWITHBODY / GETWITHBODY, reference/saviynt-rest.md §4.3), the token call described by a
- * ConnectionJSON auth block (§2: httpParams as form fields or JSON, tokenResponsePath, tokenType,
+ * DELETEWITHBODY / GETWITHBODY, docs/saviynt-rest-format.md#methods), the token call described by a
+ * ConnectionJSON auth block (docs/saviynt-rest-format.md#connection-json: httpParams as form fields or JSON, tokenResponsePath, tokenType,
  * rotating refresh tokens through `${refresh_token}`), and one `send` that retries a call after
  * refreshing the token (retryFailureStatusCode / authError / expiryError, maxRefreshTryCount) and
  * after a 429/503 whose Retry-After fits a small cap. Every request is recorded as a CallRecord;
@@ -315,7 +315,7 @@ function rank(key: string): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// ConnectionJSON auth blocks (reference/saviynt-rest.md §2).
+// ConnectionJSON auth blocks (docs/saviynt-rest-format.md#connection-json).
 
 type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -404,7 +404,7 @@ export class Session {
     return hit ? `the response's ${this.errorPath ?? "body"} says "${hit}" (authError/expiryError)` : undefined;
   }
 
-  /** The token call (§2.2, §2.4); records itself as `token <name>`. */
+  /** The token call (docs/saviynt-rest-format.md#auth-block, #refresh-tokens); records itself as `token <name>`. */
   async refresh(operation: string): Promise<Result<void>> {
     const b = this.block;
     const op = `token ${this.name}`;
@@ -435,7 +435,7 @@ export class Session {
     const url = new URL(target.url);
     const path = url.pathname + url.search;
 
-    // httpParams: a JSON string (usual) or an object (§2.2); `${refresh_token}` is substituted raw.
+    // httpParams: a JSON string (usual) or an object (docs/saviynt-rest-format.md#auth-block); `${refresh_token}` is substituted raw.
     let paramsText: string;
     if (typeof b.httpParams === "string") paramsText = b.httpParams;
     else if (isObject(b.httpParams)) paramsText = JSON.stringify(b.httpParams);
@@ -468,7 +468,7 @@ export class Session {
     if (/^application\/x-www-form-urlencoded/i.test(contentType)) {
       const form = new URLSearchParams();
       for (const [k, v] of Object.entries(params)) form.append(k, typeof v === "string" ? v : JSON.stringify(v));
-      // The -pws variant (v23.5+) encodes spaces as %20 (§2.2).
+      // The -pws variant (v23.5+) encodes spaces as %20 (docs/saviynt-rest-format.md#auth-block).
       body = /-pws$/i.test(contentType) ? form.toString().replace(/\+/g, "%20") : form.toString();
     } else if (/json/i.test(contentType)) body = JSON.stringify(params);
     else {
@@ -540,7 +540,7 @@ export function headerScope(headers: Record<string, string>): Record<string, Jso
 }
 
 /**
- * `successResponses` / `unsuccessResponses` (reference/saviynt-rest.md §4.4): `{statusCode:[…]}`
+ * `successResponses` / `unsuccessResponses` (docs/saviynt-rest-format.md#success-responses): `{statusCode:[…]}`
  * and/or `{"<body path>": [expected values]}`. Without successResponses any 2xx passes (noted by
  * the caller). Returns undefined on success, else the reason.
  */

@@ -1,6 +1,6 @@
 /**
  * Account, entitlement and account–entitlement import as Saviynt's REST connector runs an
- * ImportAccountEntJSON (reference/saviynt-rest.md §3): calls by callOrder, records at `listField`,
+ * ImportAccountEntJSON (docs/saviynt-rest-format.md#import): calls by callOrder, records at `listField`,
  * `colsToPropsMap` with `path~#~type` and `#CONST#`, pagination (`nextUrl`, `page`, `offset`),
  * 204/empty body = no records, statusAndThresholdConfig (statusColumn + activeStatus,
  * accountThresholdValue), entitlement types by entTypeOrder, memberships by `httpEntToAcct`,
@@ -61,13 +61,13 @@ export interface ImportRun {
 type Misses = Map<string, { missed: number; total: number; hint: string | undefined; listField: string; section: SectionResult }>;
 
 export interface ImportOptions {
-  /** The STATUS_THRESHOLD_CONFIG attribute, used when accountParams has no statusAndThresholdConfig (§3.3). */
+  /** The STATUS_THRESHOLD_CONFIG attribute, used when accountParams has no statusAndThresholdConfig (docs/saviynt-rest-format.md#status-and-threshold). */
   statusThresholdConfig?: unknown;
   /** Safety stop for pagination (default 1000 pages per call). */
   maxPages?: number;
 }
 
-/** colsToPropsMap types (§3.5). `date`/`epochdate` keep the source text: dates are not parsed. */
+/** colsToPropsMap types (docs/saviynt-rest-format.md#cols-to-props-map). `date`/`epochdate` keep the source text: dates are not parsed. */
 const TYPES = new Set(["char", "bool", "int", "date", "epochdate", "listAsString"]);
 
 function section(ran: boolean): SectionResult {
@@ -225,7 +225,7 @@ function unsupportedKey(ctx: ExecutorContext, s: SectionResult, where: string, w
   fail(s, `unsupported: ${what} (${where})`);
 }
 
-/** page and offset pagination stop on a short page, or once `page` pages of `size` reach the total (§3.7). */
+/** page and offset pagination stop on a short page, or once `page` pages of `size` reach the total (docs/saviynt-rest-format.md#pagination). */
 function sizedNext(total: number | undefined, count: number, size: number, page: number): { more?: true } {
   if (count === 0 || count < size) return {};
   if (total !== undefined && page * size >= total) return {};
@@ -357,7 +357,7 @@ async function listRecords({ ctx, maxPages, misses }: RunScope, { operation, cal
       fail(s, `${op}: ${reason}`);
       return { ok: false, records };
     }
-    // 204 / empty body: no records, and nothing to paginate from (reference/cxone-api.md §2, §7.5).
+    // 204 / empty body: no records, and nothing to paginate from (docs/cxone-contract.md#api-basics, #official-package).
     if (body === undefined) {
       ctx.record({ operation: op, method: sent.method, path: sent.path, status: sent.response.status, result: "pass", reason: "no content: 0 records", ...(notes.length ? { notes } : {}) });
       break;
@@ -395,7 +395,7 @@ interface Pager {
   next(body: Json, pageRecords: Json[], response: HttpResponse, page: number, total: number): { url?: string; more?: boolean; problem?: string };
 }
 
-/** Pagination variants of §3.7. Only one is used; nextUrl wins, then page, then offset. */
+/** Pagination variants of docs/saviynt-rest-format.md#pagination. Only one is used; nextUrl wins, then page, then offset. */
 function pager(call: Record<string, unknown>, s: SectionResult, where: string): Pager {
   const p = isObject(call.pagination) ? call.pagination : undefined;
   const none: Pager = { urlFor: (u) => u, next: () => ({}) };
@@ -435,7 +435,7 @@ function pager(call: Record<string, unknown>, s: SectionResult, where: string): 
       value = at.found ? at.value : undefined;
     } else if (path.startsWith("headers.")) value = response.headers[path.slice("headers.".length).toLowerCase()];
     else {
-      addWarning(s, `${where}: totalCountPath "${spec}" should start with completeResponseMap. or headers. (§3.7)`);
+      addWarning(s, `${where}: totalCountPath "${spec}" should start with completeResponseMap. or headers.`);
       const at = resolvePath(body, path);
       value = at.found ? at.value : undefined;
     }
@@ -491,7 +491,7 @@ export function setQuery(url: string, name: string, value: string): string {
   return `${base}${base.includes("?") ? "&" : "?"}${name}=${encodeURIComponent(value)}${hash < 0 ? "" : url.slice(hash)}`;
 }
 
-/** One record → Saviynt attributes by colsToPropsMap (§3.5). */
+/** One record → Saviynt attributes by colsToPropsMap (docs/saviynt-rest-format.md#cols-to-props-map). */
 function mapRecord(ctx: ExecutorContext, record: Json, map: unknown, s: SectionResult, where: string): Record<string, Scalar> {
   const out: Record<string, Scalar> = {};
   if (!isObject(map)) {
@@ -664,7 +664,7 @@ function keyIndex(items: Array<{ id: string; attributes: Record<string, Scalar> 
 }
 
 // ---------------------------------------------------------------------------------------------
-// What Saviynt keeps after an import (§3.3): status, threshold, doNotChangeIfFailed.
+// What Saviynt keeps after an import (docs/saviynt-rest-format.md#status-and-threshold): status, threshold, doNotChangeIfFailed.
 
 export interface SaviyntAccount extends Omit<ImportedAccount, "status"> {
   status: "active" | "inactive" | "suspended";

@@ -1,9 +1,9 @@
 /**
  * Stage 5 — pack: rendered attributes → the T2P zip, in memory. Native layout
- * (reference/saviynt-rest.md §5): two root entries with one stamp, 24 attributes in exporter
+ * (docs/saviynt-rest-format.md#t2p): two root entries with one stamp, 24 attributes in exporter
  * order, ConnectionJSON "" (or a pass-through ciphertext), CRLF inner documents, ASCII only.
  *
- * Reproducible (engineering.md B5, C1): entries appended from buffers in a fixed order with a
+ * Reproducible (docs/engineering-notes.md#zip-writing, #reproducible-zips): entries appended from buffers in a fixed order with a
  * fixed mode and the package time as DOS time; the GUID is a name-based UUID of the content.
  * Entries are STORED, not deflated: deflate bytes depend on the zlib build, and a package must be
  * byte-identical on every machine that runs the same savpkg version (see README "Reproducible").
@@ -32,7 +32,7 @@ export interface PackSource {
 /** The documents to pack by attribute name (any REST attribute; an absent one is ""). */
 export type PackAttributes = Partial<Record<RestAttributeName, unknown>>;
 
-/** Used when neither the tenant nor SOURCE_DATE_EPOCH gives a time (npm's choice, engineering.md C1.2). */
+/** Used when neither the tenant nor SOURCE_DATE_EPOCH gives a time (npm's choice, docs/engineering-notes.md#package-time). */
 export const DEFAULT_PACKAGE_TIME = new Date("1985-10-26T08:15:00Z");
 /** Namespace of savpkg's name-based (v5) package GUIDs. */
 const GUID_NAMESPACE = "5b0c6f0e-3d1a-5e8f-9a57-2a6f1c0d7e41";
@@ -65,39 +65,67 @@ export function packageTime(tenant: PackSource, options: PackOptions): Date {
 
 /** The package's entries (names and bytes) without zipping: what --check and tests compare. */
 export function planPackage(tenant: PackSource, attributes: PackAttributes, options: PackOptions = {}) {
-  const time = packageTime(tenant, options);
-  const stamp = entryStamp(time);
   const stored = new Map<string, string>();
   for (const name of REST_ATTRIBUTES) stored.set(name, "");
   for (const [name, value] of Object.entries(attributes)) {
-    // ConnectionJSON carries credentials: never plaintext inside a package (§5.6, §5.7).
+    // ConnectionJSON carries credentials: never plaintext inside a package (docs/saviynt-rest-format.md#encryption, #import-behaviour).
     if (name !== "ConnectionJSON") stored.set(name, serializeAttributeValue(value));
   }
   stored.set("ConnectionJSON", tenant.package.connectionJsonCiphertext ?? "");
-  const { templateName, templateMandatoryData, connectionFields } = tenant.package;
-  const fields = {
+  return planConnectionPackage({
+    name: tenant.connection.name,
+    description: tenant.connection.description,
+    attributes: stored,
+    exportedBy: tenant.package.exportedBy,
+    system: tenant.package.system,
+    time: packageTime(tenant, options),
+    fields: passedThroughFields(tenant.package),
+  });
+}
+
+export interface ConnectionPackageInput {
+  name: string;
+  description: string;
+  /** Attribute name → the text stored in EXTERNAL_ATTR ("" for unused ones). */
+  attributes: ReadonlyMap<string, string>;
+  exportedBy: string;
+  system: string;
+  /** Whole seconds, UTC: the entry-name stamp and "Exported On". */
+  time: Date;
+  /** Connection fields passed through from an export (t2p.ts ConnectionFileInput.fields). */
+  fields?: Readonly<Record<string, unknown>>;
+}
+
+/** templateName, templateMandatoryData and the other changed connection fields of an adopted export. */
+function passedThroughFields(metadata: PackageMetadata): Record<string, unknown> {
+  const { templateName, templateMandatoryData, connectionFields } = metadata;
+  return {
     ...(templateName !== undefined ? { templateName } : {}),
     ...(templateMandatoryData !== undefined ? { templateMandatoryData } : {}),
     ...connectionFields,
   };
-  const connectionText = serializeNativeFile(
-    buildConnectionFile({ name: tenant.connection.name, description: tenant.connection.description, attributes: stored, fields }),
-  );
-  const guid = nameBasedUuid(`${tenant.connection.name}\n${tenant.package.system}\n${tenant.package.exportedBy}\n${stamp}\n${connectionText}`);
+}
+
+/** The two native entries of one connection's package (built packages and pulled live connections alike). */
+export function planConnectionPackage(input: ConnectionPackageInput) {
+  const time = input.time;
+  const stamp = entryStamp(time);
+  const connectionText = serializeNativeFile(buildConnectionFile({ name: input.name, description: input.description, attributes: input.attributes, ...(input.fields ? { fields: input.fields } : {}) }));
+  const guid = nameBasedUuid(`${input.name}\n${input.system}\n${input.exportedBy}\n${stamp}\n${connectionText}`);
   const summaryText = serializeNativeFile(
     buildObjectSummary({
-      connectionName: tenant.connection.name,
+      connectionName: input.name,
       guid,
-      exportedBy: tenant.package.exportedBy,
+      exportedBy: input.exportedBy,
       exportedOn: time,
-      system: tenant.package.system,
+      system: input.system,
     }),
   );
   const entries: PackageEntry[] = [
     { name: objectSummaryEntryName(stamp), bytes: Buffer.from(summaryText, "ascii") },
     { name: connectionEntryName(stamp), bytes: Buffer.from(connectionText, "ascii") },
   ];
-  return { connectionName: tenant.connection.name, time, stamp, guid, entries };
+  return { connectionName: input.name, time, stamp, guid, entries };
 }
 
 export async function packPackage(tenant: PackSource, attributes: PackAttributes, options: PackOptions = {}): Promise<PackedPackage> {

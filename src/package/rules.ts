@@ -1,8 +1,8 @@
 /**
  * Stage 4 — check: attribute documents → diagnostics. The same rules run on documents savpkg
  * rendered and on documents read from any package (`savpkg lint`), so they only look at the
- * Saviynt JSON itself. Rules implement the defect classes of reference/saviynt-rest.md §6.2 and
- * the validator checklist §6.3; each document is also checked against its schema in schemas/saviynt/.
+ * Saviynt JSON itself. Rules implement the defect classes of docs/saviynt-rest-format.md#lint-rules and
+ * the validator checklist docs/saviynt-rest-format.md#lint-rules; each document is also checked against its schema in schemas/saviynt/.
  */
 import { checkExpressions, findExpressions, findMissingDollar, replaceExpressions } from "../saviynt/expression/index.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
@@ -115,7 +115,7 @@ function checkNode(attribute: string, value: unknown, path: (string | number)[],
     if (key === "totalCountPath" && /^\d+$/.test(value)) report("PKG_TOTALCOUNT_LITERAL", `totalCountPath "${value}" is a number, not a response path (completeResponseMap.<path>)`, attribute, path);
   }
   if (typeof value === "number" && key === "totalCountPath") report("PKG_TOTALCOUNT_LITERAL", `totalCountPath ${value} is a number, not a response path`, attribute, path);
-  // ConnectionJSON's token call documents both forms (§2.2); call items take a string (§4.2).
+  // ConnectionJSON's token call documents both forms (docs/saviynt-rest-format.md#auth-block); call items take a string (docs/saviynt-rest-format.md#provisioning).
   if (key === "httpParams" && isObject(value) && !SECRET_ATTRIBUTES.has(attribute)) {
     report("PKG_HTTPPARAMS_NOT_STRING", "httpParams is an object; Saviynt expects the body as a JSON string", attribute, path);
   }
@@ -128,12 +128,12 @@ function checkNode(attribute: string, value: unknown, path: (string | number)[],
 function checkUrl(attribute: string, url: string, path: (string | number)[], report: Report): void {
   if (url !== url.trim()) report("PKG_URL_WHITESPACE", `url has leading or trailing whitespace: ${JSON.stringify(url)}`, attribute, path);
   const trimmed = url.trim();
-  // A whole-URL Groovy expression (ternaries, §4.2) or a ${connection.baseUrl} prefix is resolved by Saviynt.
+  // A whole-URL Groovy expression (ternaries, docs/saviynt-rest-format.md#provisioning) or a ${connection.baseUrl} prefix is resolved by Saviynt.
   if (trimmed.startsWith("${")) return;
   if (!/^https?:\/\/[^/\s]+/i.test(trimmed)) report("PKG_URL_RELATIVE", `url "${trimmed}" has no scheme and host; Saviynt has no base URL to resolve it against`, attribute, path);
 }
 
-/** httpParams must be valid JSON after each ${…} is replaced by a dummy value (§6.3 item 6). */
+/** httpParams must be valid JSON after each ${…} is replaced by a dummy value (docs/saviynt-rest-format.md#lint-rules). */
 function checkHttpParams(attribute: string, text: string, path: (string | number)[], parent: unknown, report: Report): void {
   const contentType = isObject(parent) && typeof parent.httpContentType === "string" ? parent.httpContentType : "application/json";
   if (!/json|x-www-form-urlencoded/i.test(contentType) && !text.trim().startsWith("{")) return;
@@ -182,7 +182,7 @@ function checkColsToProps(attribute: string, map: Record<string, unknown>, path:
   }
 }
 
-/** `pagination` belongs directly in a call; page/offset/nextUrl only inside it (§3.7, §6.2). */
+/** `pagination` belongs directly in a call; page/offset/nextUrl only inside it (docs/saviynt-rest-format.md#pagination, #lint-rules). */
 function checkPaginationPlacement(attribute: string, node: Record<string, unknown>, path: (string | number)[], report: Report): void {
   const isCall = path.length >= 2 && path[path.length - 2] === "call";
   if ("pagination" in node && !isCall) {

@@ -1,5 +1,5 @@
 /**
- * Which values are credentials (reference/saviynt-rest.md §2.2, §2.4, §6.1 #6): by the key they sit
+ * Which values are credentials (docs/saviynt-rest-format.md#auth-block, #refresh-tokens, #lint-rules): by the key they sit
  * under (password, token, Authorization, X-Api-Key …), by a secret-looking query parameter, and —
  * inside ConnectionJSON — by subtree. A value that only refers to a credential (`${access_token}`,
  * an `@@NAME@@` placeholder, an auth scheme word) is not one. Shared by the diff (redaction) and

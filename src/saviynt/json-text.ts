@@ -1,6 +1,6 @@
 /**
  * JSON text as Saviynt keeps it: documents inside strings (httpParams bodies) whose values may be
- * unquoted `${…}` bindings (reference/saviynt-rest.md §4.2, §5.9a). One reading for the package
+ * unquoted `${…}` bindings (docs/saviynt-rest-format.md#provisioning-documents, #the-official-incontact-package). One reading for the package
  * reader, the diff, the rest connector's data and adopt.
  */
 import { isObject } from "../core/json.js";
@@ -27,7 +27,7 @@ export function parseJsonText(text: string): JsonParse {
   }
 }
 
-/** Unquoted `${…}` bindings, e.g. `{"agentId": ${account.accountID}}` (reference/saviynt-rest.md §5.9a). */
+/** Unquoted `${…}` bindings, e.g. `{"agentId": ${account.accountID}}` (docs/saviynt-rest-format.md#official-package). */
 export class Binding {
   constructor(readonly expression: string) {}
 }

@@ -1,6 +1,6 @@
 /**
  * REST attribute documents as tenant data (connector: rest, overrides). Saviynt keeps request
- * bodies as JSON text inside JSON (httpParams, reference/saviynt-rest.md §4.2, §4.7), often with
+ * bodies as JSON text inside JSON (httpParams, docs/saviynt-rest-format.md#provisioning-documents), often with
  * unquoted `${…}` bindings. As data, such a string is `{ $json: <document> }` and an unquoted
  * binding is `{ $binding: "${…}" }` — the same reading as the binding-aware parser
  * (package/read.ts parseJsonWithBindings) and the diff — so a tenant edits structure, never

@@ -22,7 +22,7 @@ export function effectCheck(step: "update" | "disable" | "enable", accountID: st
   return { name: "the agent changed", pass: changed.length > 0, detail: changed.length > 0 ? `changed ${changed.join(", ")}` : `the update answered success but agent ${accountID} did not change` };
 }
 
-/** Teams are single-valued (the agent's teamId), groups multi-valued (reference/cxone-api.md §4, §6). */
+/** Teams are single-valued (the agent's teamId), groups multi-valued (docs/cxone-contract.md#teams, #groups-and-profiles). */
 export function memberOf(seed: SimSeed, type: string, accountID: string): Set<string> | undefined {
   const agent = agentOf(seed, accountID);
   if (type === "Teams") return new Set(agent ? [String(agent.teamId)] : []);

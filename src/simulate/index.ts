@@ -1,6 +1,6 @@
 /**
  * `simulate`: runs a connection's documents end to end against the CXone simulator
- * (issue 6; reference/cxone-api.md §8, reference/saviynt-rest.md §2–§4): import → create →
+ * (docs/cxone-contract.md#simulator, docs/saviynt-rest-format.md#import, #provisioning): import → create →
  * update → disable → enable → add access → remove access → import again. Each step records its
  * calls (operation, method, path, status, pass/fail, reason), what changed in the simulator (a
  * diff of `dump()` before and after), and checks of the effect (the import equals the simulator's
@@ -16,10 +16,11 @@
  * steps.ts (the eight steps), checks.ts (effects), state-diff.ts (what changed), report.ts (the
  * report model and exit code), format.ts (text and JSON). This file wires them.
  */
-import { diag } from "../core/diagnostics.js";
+import { compileTenant } from "../build/compile.js";
+import { diag, hasErrors } from "../core/diagnostics.js";
 import { ExecutorContext, nodeTransport, scanDocuments } from "../executor/index.js";
 import { startSimulator } from "../simulator/index.js";
-import { checkInputs, newReport, type SimulateOptions } from "./inputs.js";
+import { checkInputs, missingOwnIds, newReport, type SimulateOptions } from "./inputs.js";
 import { prepare } from "./prepare.js";
 import { finish, type SimulationReport } from "./report.js";
 import { generateCredentials } from "./secrets.js";
@@ -38,6 +39,19 @@ export async function simulate(input: string, options: SimulateOptions): Promise
   if (inputs.diagnostics.length > 0 || !inputs.seed) {
     report.diagnostics.push(...inputs.diagnostics);
     return finish(report);
+  }
+
+  // Validate first, as the user wrote it: the page-size override must never hide (or fix) a bad
+  // value, and an invalid tenant is an input that cannot be used (exit 2), not a failed step.
+  let ownIdsMissing: string[] = [];
+  const tenantToCheck = inputs.kind === "tenant" ? input : options.baseUrlFrom;
+  if (tenantToCheck !== undefined) {
+    const checked = await compileTenant(tenantToCheck, { cwd: options.cwd, set: options.set ?? [], noPack: true });
+    if (hasErrors(checked.diagnostics)) {
+      report.diagnostics.push(...checked.diagnostics.filter((d) => d.severity === "error"));
+      return finish(report);
+    }
+    if (checked.tenant) ownIdsMissing = missingOwnIds(checked.tenant, inputs.seed);
   }
 
   const creds = generateCredentials();
@@ -71,6 +85,13 @@ export async function simulate(input: string, options: SimulateOptions): Promise
     for (const u of ctx.unsupported) if (!report.unsupported.some((r) => r.where === u.where && r.expression === u.expression)) report.unsupported.push(u);
   } finally {
     await sim.stop();
+  }
+  // The tenant's own teams are not in the simulated business unit: say how to bring them.
+  if (ownIdsMissing.length > 0 && report.steps.some((s) => !s.ok && s.reasons.some((r) => r.includes("does not exist")))) {
+    report.notes.push(
+      `CXone answered "does not exist" and ${ownIdsMissing.join(", ")} ${ownIdsMissing.length === 1 ? "is" : "are"} not in ${report.input.seed}: ` +
+        "simulate against your own business unit with --seed FILE (its teams, profiles and agents; format in docs/simulator-inputs.md)",
+    );
   }
   return finish(report);
 }

@@ -5,6 +5,8 @@
 import { existsSync, readFileSync } from "node:fs";
 import { extname, isAbsolute, relative, resolve } from "node:path";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
+import { missingInput } from "../core/input.js";
+import type { TenantConfig } from "../tenant/validate.js";
 import type { Json, Transport } from "../executor/index.js";
 import { checkKnobs, demoSeed, loadSeed, type SimKnobs, type SimSeed } from "../simulator/index.js";
 import type { SimulationReport } from "./report.js";
@@ -143,9 +145,22 @@ export function checkInputs(input: string, options: SimulateOptions, report: Sim
   }
 
   // Input bytes / existence before starting a server.
-  if (!existsSync(file)) return refuse([diag(kind === "zip" ? "IO_READ" : "TENANT_NOT_FOUND", `${display} does not exist`, { file: display })]);
+  if (!existsSync(file)) return refuse([missingInput(display, kind === "zip" ? "package" : "tenant")]);
   if (options.baseUrlFrom && kind === "zip" && !existsSync(resolve(options.cwd, options.baseUrlFrom))) {
-    return refuse([diag("TENANT_NOT_FOUND", `${report.input.baseUrlFrom} does not exist`, { file: report.input.baseUrlFrom! })]);
+    return refuse([missingInput(report.input.baseUrlFrom!, "tenant")]);
   }
   return { ...inputs, seed, knobs: { ...(pageSize !== null ? { listCap: pageSize } : {}), ...fileKnobs, ...(options.knobs ?? {}) } };
+}
+
+/** The team and profile ids a tenant sends on its own (defaults, transfer team) that the seed does not have. */
+export function missingOwnIds(tenant: TenantConfig, seed: SimSeed): string[] {
+  const teams = new Set(seed.teams.map((t) => t.teamId));
+  const profiles = new Set(seed.securityProfiles.map((p) => p.securityProfileId));
+  const out: string[] = [];
+  if (tenant.connector !== "incontact") return out;
+  const { defaults, removeAccess } = tenant.provisioning;
+  if (!teams.has(defaults.teamId)) out.push(`team ${defaults.teamId} (provisioning.defaults.teamId)`);
+  if (!teams.has(removeAccess.transferTeamId)) out.push(`team ${removeAccess.transferTeamId} (provisioning.removeAccess.transferTeamId)`);
+  if (!profiles.has(defaults.profileId)) out.push(`profile ${defaults.profileId} (provisioning.defaults.profileId)`);
+  return out;
 }

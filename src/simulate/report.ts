@@ -2,7 +2,7 @@
  * The simulation report: what `simulate` returns and the formatters print. Steps, their calls,
  * checks and state changes; the diagnostics the report ends with (`finish`); the exit code.
  */
-import { diag, exitCodeFor, hasErrors, sortDiagnostics, verdictExitCode, type Diagnostic } from "../core/diagnostics.js";
+import { diag, exitCodeFor, hasErrors, sortDiagnostics, verdictExitCode, type Diagnostic, type ExitOptions } from "../core/diagnostics.js";
 import type { CallRecord, ImportedAccount, ImportedEntitlement, ImportedMembership, UnsupportedUse } from "../executor/index.js";
 
 export type StepName = "import" | "create" | "update" | "disable" | "enable" | "addAccess" | "removeAccess" | "reimport";
@@ -87,8 +87,9 @@ export function finish(report: SimulationReport): SimulationReport {
     failed: report.steps.filter((s) => !s.ok).length,
     calls: report.steps.reduce((n, s) => n + s.calls.length, 0),
   };
-  // Fatal = the input could not be used at all, which is what an exit-2 diagnostic means.
-  report.fatal = exitCodeFor(report.diagnostics) === 2;
+  // Fatal = the input could not be used at all: an exit-2 diagnostic, or any error before a step
+  // ran (1 means "a step failed", so an unusable input is 2).
+  report.fatal = exitCodeFor(report.diagnostics, inputOptions(report)) === 2;
   report.ok = !report.fatal && report.steps.length === STEPS.length && report.summary.failed === 0 && !hasErrors(report.diagnostics);
   return report;
 }
@@ -98,5 +99,9 @@ export function finish(report: SimulationReport): SimulationReport {
  * problems, 2 the input could not be used (unreadable file, refused zip, bad seed or knobs).
  */
 export function simulationExitCode(report: SimulationReport): number {
-  return verdictExitCode(report.diagnostics, report.ok);
+  return verdictExitCode(report.diagnostics, report.ok, inputOptions(report));
+}
+
+function inputOptions(report: SimulationReport): ExitOptions {
+  return report.steps.length === 0 ? { inputProblemsAre: 2 } : {};
 }

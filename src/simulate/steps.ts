@@ -107,7 +107,7 @@ export async function runSteps(ctx: ExecutorContext, sim: Simulator, prepared: P
         if (!run.ok) failStep(run.reason!);
         else step.checks.push(effectCheck(def.name, target.accountID, before, sim.dump()));
       } else {
-        // Access: one task per entitlement type that the JSON has calls for (§4.5).
+        // Access: one task per entitlement type that the JSON has calls for (docs/saviynt-rest-format.md#access-calls).
         const types = accessTypes(doc);
         if (types.length === 0) failStep(`${def.attribute} has no calls`);
         step.target = [];

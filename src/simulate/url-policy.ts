@@ -30,7 +30,7 @@ export function urlPolicy(sim: Simulator, prepared: Prepared): UrlPolicy {
       return { ok: true, url: `${simBase.origin}${u.pathname}${u.search}` };
     }
     if (text === "" || text.startsWith("//")) return { ok: false, reason: `"${text}" is not a URL` };
-    // Relative URLs are undocumented (reference/saviynt-rest.md §2.6): resolved against the API base, path kept.
+    // Relative URLs are undocumented (docs/saviynt-rest-format.md#relative-urls): resolved against the API base, path kept.
     const path = text.startsWith("/") ? text : `/${text}`;
     return { ok: true, url: `${simBase.origin}${basePath}${path}`, note: `relative URL resolved against ${prepared.apiBase}` };
   };

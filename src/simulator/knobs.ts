@@ -1,13 +1,13 @@
 /**
  * Simulator knobs: defaults and validation of partial updates coming over HTTP
- * (`POST /__sim/knobs`) so a spawned CLI's test can drive the server (reference/cxone-api.md §8.2, §8.4-§8.9).
+ * (`POST /__sim/knobs`) so a spawned CLI's test can drive the server (docs/cxone-contract.md#simulator-auth, #simulator-lists, #simulator-faults).
  */
 import type { FaultRule, SimKnobs } from "./types.js";
 import { isObject } from "../core/json.js";
 
 export function defaultKnobs(): SimKnobs {
   return {
-    // CXone access tokens last an hour (reference/cxone-api.md §1D); the refresh lifetime is
+    // CXone access tokens last an hour (docs/cxone-contract.md#token-lifetimes); the refresh lifetime is
     // unknown, so the legacy 7200 s is used.
     tokenTtlSeconds: 3600,
     refreshTokenTtlSeconds: 7200,

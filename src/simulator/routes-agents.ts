@@ -1,5 +1,5 @@
 /**
- * Agent routes of the Admin API (reference/cxone-api.md §3, §8.4-§8.7):
+ * Agent routes of the Admin API (docs/cxone-contract.md#agents, #simulator-lists, #simulator-update):
  * `GET /agents`, `GET /agents/{agentId|userId}`, `POST /agents`, `PUT /agents/{id}` (`{agent}`),
  * bulk `PUT /agents` (`{agents:[{agentId,…}]}`), `GET /agents/{id}/groups`.
  */
@@ -66,7 +66,7 @@ function postAgents(ctx: RequestContext): SimResponse {
   const results = items.map((item, i) => {
     const outcome = state.createAgent(item, { knobs, now: ctx.now() });
     for (const n of outcome.notes) ctx.notes.push(`agents[${i}]: ${n}`);
-    // agentId only on success, error only on failure (reference/cxone-api.md §3).
+    // agentId only on success, error only on failure (docs/cxone-contract.md#agents).
     return outcome.ok ? { agentId: outcome.agent.agentId, success: true } : { success: false, error: outcome.error };
   });
   return itemResults(results);
@@ -82,7 +82,7 @@ function putAgent(ctx: RequestContext, [id]: string[]): SimResponse {
   let patch: Record<string, unknown>;
   if (isObject(body) && isObject(body.agent)) patch = { ...body.agent };
   else if (isObject(body) && Array.isArray(body.agents)) {
-    // The Saviynt package sends the bulk shape to the single-agent path (reference/cxone-api.md §7.2).
+    // The Saviynt package sends the bulk shape to the single-agent path (docs/cxone-contract.md#official-package).
     const only = body.agents.length === 1 && isObject(body.agents[0]) ? body.agents[0] : undefined;
     if (!knobs.acceptAgentsArrayOnSinglePut || !only) {
       return apiError(
@@ -122,7 +122,7 @@ function putAgentsBulk(ctx: RequestContext): SimResponse {
     delete patch.agentId;
     const outcome = state.updateAgent(agent, patch, { knobs, now: ctx.now() });
     for (const n of outcome.notes) ctx.notes.push(`agents[${i}]: ${n}`);
-    // The bulk response types agentId as a string (reference/cxone-api.md §3).
+    // The bulk response types agentId as a string (docs/cxone-contract.md#agents).
     return outcome.ok ? { agentId: String(agent.agentId), success: true } : { agentId: String(agent.agentId), success: false, error: outcome.error };
   });
   return itemResults(results);

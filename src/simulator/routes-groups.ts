@@ -1,6 +1,6 @@
 /**
  * Groups (optional, multi-valued) and security profiles (single-valued, read-only here)
- * (reference/cxone-api.md §6, §8.4). Shapes follow cxone-openapi-subset.yaml: group lists carry
+ * (docs/cxone-contract.md#groups-and-profiles, #simulator-lists). Shapes follow test/fixtures/cxone/openapi-subset.yaml: group lists carry
  * `{_links, totalRecords, groups}`, group agents sit at the top level as `agents`.
  */
 import { agentItems, apiError, intSegment, isResponse, itemResults, json, listQuery, noContent, queryParam, type RequestContext, type Route, type SimResponse } from "./http.js";

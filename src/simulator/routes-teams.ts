@@ -1,5 +1,5 @@
 /**
- * Team routes (reference/cxone-api.md §4, §8.4, §8.5, §8.8). Team membership is single-valued:
+ * Team routes (docs/cxone-contract.md#teams, #simulator-lists, #simulator-reads, #simulator-teams). Team membership is single-valued:
  * assigning an agent to a team moves it, and removing it needs a `transferTeamId` to move it to.
  */
 import {
@@ -22,7 +22,7 @@ import { resolveAgentRef } from "./routes-agents.js";
 import { invalid } from "./state.js";
 import type { SimTeam } from "./types.js";
 
-/** The team named by the path: 400 for a non-integer id, 404 for an unknown one (§8.5). */
+/** The team named by the path: 400 for a non-integer id, 404 for an unknown one (docs/cxone-contract.md#simulator-reads). */
 function pathTeam(ctx: RequestContext, id: string): SimTeam | SimResponse {
   const teamId = intSegment(id);
   if (teamId === undefined) return apiError(400, invalid("teamId", id, "must be an integer"));
@@ -42,7 +42,7 @@ function getTeams(ctx: RequestContext): SimResponse {
   return json(200, { businessUnitId: s.businessUnitId, _links: page.links, lastPollTime: ctx.now(), totalRecords: page.total, teams: page.rows });
 }
 
-/** `GET /teams/{id}`: the team with `agents:[{agentId, firstName, lastName}]` at `teams[0].agents` (§7.4). */
+/** `GET /teams/{id}`: the team with `agents:[{agentId, firstName, lastName}]` at `teams[0].agents` (docs/cxone-contract.md#official-package). */
 function getTeam(ctx: RequestContext, [id]: string[]): SimResponse {
   const team = pathTeam(ctx, id!);
   if (isResponse(team)) return team;
@@ -104,7 +104,7 @@ function deleteTeamAgents(ctx: RequestContext, [id]: string[]): SimResponse {
   const team = pathTeam(ctx, id!);
   if (isResponse(team)) return team;
   const { state, knobs } = ctx.rt;
-  // "All Agents must be assigned to a Team" (reference/cxone-api.md §4): no transfer team, no removal.
+  // "All Agents must be assigned to a Team" (docs/cxone-contract.md#teams): no transfer team, no removal.
   const transferText = queryParam(ctx.url, "transferTeamId");
   if (transferText === undefined || transferText.trim() === "") return apiError(400, invalid("transferTeamId", transferText, "is required"));
   const transferId = intSegment(transferText.trim());
@@ -158,7 +158,7 @@ function checkTeam(ctx: RequestContext, input: Record<string, unknown>, self: Si
     }
   }
   if (fields.teamName === undefined && !lenient) {
-    // teamName is required in the PUT and POST team schemas (reference/cxone-api.md §4).
+    // teamName is required in the PUT and POST team schemas (docs/cxone-contract.md#teams).
     return { error: invalid("teamName", input.teamName, "is required") };
   }
   return { fields };

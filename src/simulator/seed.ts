@@ -1,6 +1,6 @@
 /**
  * Seeds for the simulator: read a JSON file, check it against the data model of
- * reference/cxone-api.md §8.3 (ids unique, every agent in exactly one existing team, existing
+ * docs/cxone-contract.md#simulator-data (ids unique, every agent in exactly one existing team, existing
  * profile, unique user names) and fill in defaults, so the server only ever holds a consistent state.
  * Problems are returned as diagnostics, never thrown.
  */

@@ -1,6 +1,6 @@
 /**
  * The CXone simulator: one node:http server on 127.0.0.1 (random port by default) implementing
- * reference/cxone-api.md §8 with the shapes of cxone-openapi-subset.yaml. The caller starts and
+ * docs/cxone-contract.md#simulator with the shapes of test/fixtures/cxone/openapi-subset.yaml. The caller starts and
  * stops it. Routing order per request: control plane (`/__sim/`), fault rules, auth/discovery
  * routes, then the Admin API under a case-insensitive `/inContactAPI/services/v{N}.{M}/`
  * (v2.0-v35.0) behind a bearer-token check.
@@ -201,7 +201,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const version = Number(api[1]) + Number(`0.${api[2]}`);
     if (version < 2 || version > 35) return apiError(404, "Not Found", `Unsupported API version v${api[1]}.${api[2]} (the simulator serves v2.0 to v35.0)`);
 
-    // Every API route needs a bearer token (reference/cxone-api.md §8.2).
+    // Every API route needs a bearer token (docs/cxone-contract.md#simulator-auth).
     const auth = headerValue(ctx, "authorization") ?? "";
     const bearer = /^bearer\s+(\S+)\s*$/i.exec(auth);
     if (!bearer || !rt.tokens.isValid(bearer[1]!, clock.now().getTime())) {

@@ -1,7 +1,7 @@
 /**
  * Stage 2 — validate: loaded config → typed TenantConfig, or located diagnostics.
  * ajv (schemas/tenant.schema.json) decides structure; its errors are translated into one
- * diagnostic per problem (spectral's convertAjvErrors idea, engineering.md A1/B3). Then the
+ * diagnostic per problem (spectral's convertAjvErrors idea, docs/engineering-notes.md#diagnostics-as-data, #schema-validation). Then the
  * safety rules: plain fields may not carry `${`, `{{`, `}}` or control characters; expression
  * fields must stay inside the allowlist (saviynt/expression/). Defaults are applied last.
  */
@@ -9,10 +9,12 @@ import type { ErrorObject } from "ajv";
 import { checkExpressionText, type ProblemKind } from "../saviynt/expression/index.js";
 import { isCredentialLiteral } from "../saviynt/credentials.js";
 import type { PackageMetadata } from "../saviynt/t2p.js";
-import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
+import { closest, diag, hasErrors, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { escapePointer, fromPointer, isObject, pointerSegments, pointerToPath, toPointer, unescapePointer } from "../core/json.js";
+import { AGENT_RESPONSE_FIELDS, GROUP_RESPONSE_FIELDS, TEAM_FIELDS_OUTSIDE_V34_SCHEMA, TEAM_RESPONSE_FIELDS } from "./cxone-fields.js";
+import { INIT_PLACEHOLDERS } from "./init.js";
 import type { Located, LoadResult } from "./load.js";
-import { deref, isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor, type JsonSchema } from "../core/schemas.js";
+import { COMPLETE_TENANT_SCHEMA, deref, isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor, type JsonSchema } from "../core/schemas.js";
 
 export type SecretRef = { env: string } | { file: string };
 
@@ -33,6 +35,8 @@ interface TenantCommon {
   abstract: boolean;
   connection: { name: string; description: string; authName: string };
   package: PackageMetadata;
+  /** Where the tenant's EIC is (plan, deploy, pull); the credentials default to SAVIYNT_USERNAME / SAVIYNT_PASSWORD. */
+  eic?: { url?: string; username: SecretRef; password: SecretRef };
   /** Attribute name → operations applied after rendering (tenant/overrides.ts). */
   overrides?: Record<string, OverrideOperation[]>;
 }
@@ -93,7 +97,7 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
   const locate = locator(loaded.locations);
   const diagnostics: Diagnostic[] = [];
 
-  const validate = validatorFor("tenant.schema.json");
+  const validate = validatorFor(COMPLETE_TENANT_SCHEMA);
   if (!validate(value)) diagnostics.push(...translateAjvErrors(validate.errors ?? [], value, locate));
   // A value the schema already refused gets no second diagnostic from the string rules.
   const refused = new Set(diagnostics.map((d) => d.path ?? ""));
@@ -102,7 +106,8 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
 
   const tenant = applyDefaults(structuredClone(value), tenantSchema()) as unknown as TenantConfig;
   tenant.abstract = loaded.abstract;
-  diagnostics.push(...unusedDefaults(tenant, locate));
+  diagnostics.push(...unknownResponseFields(tenant, locate), ...placeholders(tenant, locate), ...unusedDefaults(tenant, locate));
+  if (hasErrors(diagnostics)) return { tenant: undefined, diagnostics };
   return { tenant, diagnostics };
 }
 
@@ -471,14 +476,16 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
     }
     // Diagnostics point at the offending character itself when the value's text maps onto the source.
     const at = (offset: number) => ({ ...locate(pointer, "value", offset), path: where.path });
-    const control = CONTROL.exec(isMultilineField(segments) ? node.replace(/[\n\t]/g, " ") : node);
+    // REST data (rest.attributes, override values) is document text: every string may span lines and carry bindings.
+    const data = isDataSection(segments);
+    const control = CONTROL.exec(data || isMultilineField(segments) ? node.replace(/[\n\t]/g, " ") : node);
     if (control) {
       const cp = control[0].charCodeAt(0).toString(16).padStart(4, "0");
       out.push(diag("INJECT_CONTROL", `control character U+${cp.toUpperCase()} at offset ${control.index} is not allowed in tenant values`, at(control.index)));
       return;
     }
     if (segments[0] === "$schema" || segments[0] === "extends") return;
-    if (isExpressionField(segments)) {
+    if (data || isExpressionField(segments)) {
       for (const problem of checkExpressionText(node)) out.push(diag(EXPRESSION_CODES[problem.kind], problem.message, at(problem.offset)));
       return;
     }
@@ -538,6 +545,47 @@ function applyDefaults(node: unknown, schema: JsonSchema | undefined): unknown {
   return obj;
 }
 
+
+/**
+ * The import maps read CXone response fields: a name the v34 response does not have imports
+ * nothing and no one notices, so it is refused with the closest field (`firstname` → `firstName`).
+ * Only the first segment of a path is checked (`custom1`, `addresses[0].city` → `addresses`).
+ */
+function unknownResponseFields(tenant: TenantConfig, locate: Locate): Diagnostic[] {
+  if (tenant.connector !== "incontact") return [];
+  const maps: [string, Record<string, string> | undefined, readonly string[], string][] = [
+    ["/import/accountAttributes", tenant.import.accountAttributes, AGENT_RESPONSE_FIELDS, "agent (GET /agents)"],
+    ["/import/entitlementTypes/Teams/attributes", tenant.import.entitlementTypes.Teams?.attributes, [...TEAM_RESPONSE_FIELDS, ...TEAM_FIELDS_OUTSIDE_V34_SCHEMA], "team (GET /teams)"],
+    ["/import/entitlementTypes/Groups/attributes", tenant.import.entitlementTypes.Groups?.attributes, GROUP_RESPONSE_FIELDS, "group (GET /groups)"],
+  ];
+  const out: Diagnostic[] = [];
+  for (const [base, map, fields, what] of maps) {
+    for (const [target, source] of Object.entries(map ?? {})) {
+      const head = source.split(/[.[]/, 1)[0]!;
+      if (fields.includes(head)) continue;
+      const hint = closest(head, fields);
+      const pointer = `${base}/${escapePointer(target)}`;
+      out.push(
+        diag("TENANT_UNKNOWN_FIELD", `"${head}" is not a field of CXone's v34 ${what} response${hint ? ` — did you mean "${hint}"?` : ""}`, {
+          ...locate(pointer),
+          path: pointerToPath(pointer),
+        }),
+      );
+    }
+  }
+  return out;
+}
+
+/** Values still equal to what `savpkg init` writes (tenant/init.ts INIT_PLACEHOLDERS) are probably unchanged. */
+function placeholders(tenant: TenantConfig, locate: Locate): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [path, placeholder] of Object.entries(INIT_PLACEHOLDERS)) {
+    const pointer = "/" + path.split(".").join("/");
+    if (valueAt(tenant, pointer) !== placeholder) continue;
+    out.push(diag("TENANT_PLACEHOLDER", `${path} is still init's placeholder ${JSON.stringify(placeholder)}; set this tenant's own value`, { ...locate(pointer), path }));
+  }
+  return out;
+}
 
 /** A default for a field the binding map always sets never reaches CXone: say so (render.ts: the map wins). */
 function unusedDefaults(tenant: TenantConfig, locate: Locate): Diagnostic[] {

@@ -33,7 +33,7 @@ export interface ZipFileSpec {
   dir?: boolean;
 }
 
-/** Zips files in the given order with one fixed date (reference/engineering.md B5). */
+/** Zips files in the given order with one fixed date (docs/engineering-notes.md#zip-writing). */
 export async function zipWithArchiver(files: readonly ZipFileSpec[], opts: { store?: boolean } = {}): Promise<Buffer> {
   const archive = new ZipArchive({ zlib: { level: 9 }, store: opts.store === true });
   const chunks: Buffer[] = [];
@@ -60,7 +60,7 @@ export interface OurPackageSpec {
   rawAttributes?: Record<string, string | null>;
 }
 
-/** The files of an our-style package (§5: two root entries, native formatting, 24 attributes). */
+/** The files of an our-style package (docs/saviynt-rest-format.md#t2p: two root entries, native formatting, 24 attributes). */
 export function ourPackageFiles(spec: OurPackageSpec): ZipFileSpec[] {
   const when = new Date(spec.summary.exportedOn);
   const stamp = entryStamp(when);
