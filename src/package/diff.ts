@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import type { PackageAttribute, PackageModel } from "./model.js";
 import { Binding, parseJsonWithBindings, parseNestedDocument } from "./read.js";
 import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
-import { isCredentialLiteral } from "../saviynt/credentials.js";
+import { shouldRedact, type RedactionContext as NormContext } from "../saviynt/redaction.js";
 
 export type DiffScope = "package" | "summary" | "connection" | "attribute";
 export type DiffOp = "added" | "removed" | "changed";
@@ -102,12 +102,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Secret detection: saviynt/credentials.ts
-
-interface NormContext {
-  /** Inside ConnectionJSON / CONNECTIONJSON. */
-  secretDocument: boolean;
-}
+// Secret detection: the one policy in src/saviynt/redaction.ts
 
 /** Parsed value → normalised value: nested documents parsed, secrets redacted. */
 function normalize(value: unknown, keys: string[], ctx: NormContext): Norm {
@@ -116,10 +111,10 @@ function normalize(value: unknown, keys: string[], ctx: NormContext): Norm {
   if (typeof value === "string") {
     const nested = parseNestedDocument(value);
     if (nested !== undefined) return new Nested(normalize(nested, keys, ctx));
-    return isCredentialLiteral(value, keys, ctx) ? new Redacted(sha256(value)) : value;
+    return shouldRedact(value, keys, ctx) ? new Redacted(sha256(value)) : value;
   }
   if (typeof value === "number" || typeof value === "boolean") {
-    return isCredentialLiteral(value, keys, ctx) ? new Redacted(sha256(String(value))) : value;
+    return shouldRedact(value, keys, ctx) ? new Redacted(sha256(String(value))) : value;
   }
   if (Array.isArray(value)) return value.map((v) => normalize(v, keys, ctx));
   if (isPlainObject(value)) {
@@ -431,8 +426,32 @@ function diffAttribute(name: string, x: PackageAttribute | undefined, y: Package
 
 /**
  * A parsed document with its secrets replaced by redaction markers, for writing or showing a
- * ConnectionJSON without its credentials (unpack). JSON held in strings stays a string.
+ * document without its credentials (unpack). Everything else is kept as it is: a JSON document
+ * held in a string stays the original string unless a secret inside it had to be replaced.
  */
 export function redactDocument(value: unknown, opts: { secretDocument: boolean }): unknown {
-  return toDisplay(normalize(value, [], { secretDocument: opts.secretDocument }));
+  return redactValue(value, [], { secretDocument: opts.secretDocument });
+}
+
+function redactValue(value: unknown, keys: string[], ctx: NormContext): unknown {
+  if (typeof value === "string") {
+    const nested = parseNestedDocument(value);
+    if (nested !== undefined) {
+      const norm = normalize(nested, keys, ctx);
+      return hasRedaction(norm) ? compactText(norm) : value;
+    }
+    return shouldRedact(value, keys, ctx) ? markerText(new Redacted(sha256(value))) : value;
+  }
+  if (typeof value === "number" || typeof value === "boolean") return shouldRedact(value, keys, ctx) ? markerText(new Redacted(sha256(String(value)))) : value;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, keys, ctx));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, [...keys, k], ctx)]));
+  return value;
+}
+
+function hasRedaction(n: Norm): boolean {
+  if (n instanceof Redacted) return true;
+  if (n instanceof Nested) return hasRedaction(n.value);
+  if (Array.isArray(n)) return n.some(hasRedaction);
+  if (isPlainObject(n)) return Object.values(n).some((v) => hasRedaction(v as Norm));
+  return false;
 }

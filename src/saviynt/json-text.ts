@@ -4,14 +4,25 @@
  * reader, the diff, the rest connector's data and adopt.
  */
 import { isObject } from "../core/json.js";
+import { measureJson, type JsonShapeProblem } from "../core/limits.js";
 import { expressionEnd } from "./expression/index.js";
 
-export type JsonParse = { ok: true; value: unknown } | { ok: false; error: string };
+export type JsonParse = { ok: true; value: unknown; values: number } | { ok: false; error: string; limit?: JsonShapeProblem };
 
-/** JSON.parse with an error message that names line and column instead of quoting the input. */
+/**
+ * JSON.parse with an error message that names line and column instead of quoting the input.
+ * Text past the JSON limits (nesting, values, string length: src/core/limits.ts) is not parsed at
+ * all: the result then carries the `limit` crossed, so no caller ever walks an unbounded value.
+ */
 export function parseJsonText(text: string): JsonParse {
+  const shape = measureJson(text);
+  if (shape.problem) {
+    const p = shape.problem;
+    const message = `line ${p.line}, column ${p.col}: ${p.message}`;
+    return { ok: false, error: message, limit: { ...p, message } };
+  }
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(text), values: shape.values };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const pos = /position (\d+)/.exec(message);
@@ -88,7 +99,7 @@ export function parseJsonWithBindings(text: string): JsonParse {
     }
     return value;
   };
-  return { ok: true, value: restore(parsed.value) };
+  return { ok: true, value: restore(parsed.value), values: parsed.values };
 }
 
 /**
