@@ -112,6 +112,14 @@ describe("one envelope, every command", () => {
     expect(existsSync(join(work.path, "live.zip"))).toBe(true);
   });
 
+  test("adopt lists the tenant files it wrote", async () => {
+    const built = await json(["build", "tenants/acme-prod.yaml", "--out", "adopt-in"], 0);
+    expect(built.packages).toHaveLength(1);
+    const doc = await json(["adopt", "adopt-in/acme-prod/INCONTACT.zip", "--out", "adopted/prod.yaml"], 0);
+    expect(doc).toMatchObject({ format: "savpkg.adopt", written: ["adopted/prod.yaml"] });
+    expect(existsSync(join(work.path, "adopted", "prod.yaml"))).toBe(true);
+  });
+
   test("schema: the schema inside the envelope, or the copy written", async () => {
     const schema = await json(["schema"], 0);
     expect(schema.schema).toEqual(JSON.parse(readFileSync(join(repoRoot, "schemas", "tenant.schema.json"), "utf8")));
@@ -132,7 +140,7 @@ describe("one envelope, every command", () => {
   });
 
   test("every command is covered above", () => {
-    const covered = ["validate", "render", "build", "init", "unpack", "inspect", "lint", "diff", "simulate", "plan", "deploy", "pull", "schema"];
+    const covered = ["validate", "render", "build", "init", "unpack", "inspect", "lint", "diff", "simulate", "plan", "deploy", "pull", "adopt", "schema"];
     expect(COMMANDS.map((c) => c.command.split(" ")[0]).sort()).toEqual(covered.sort());
   });
 });

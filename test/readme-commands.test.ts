@@ -5,12 +5,15 @@
  *  - the set-up block must be exactly `npm ci && npm run examples` and `npm test`; the test does
  *    their work itself (dist/ is built by `npm test`; the examples are built into the copy);
  *  - every other command runs through bash in the copy, in README order, with `savpkg` as the
- *    repository's bin/savpkg.js, and must exit 0 or 1 (2 is a usage or I/O error: a missing file,
- *    a wrong flag — not runnable as written);
- *  - the "Deploying to a tenant" block needs an EIC: the test starts the fake EIC on 127.0.0.1,
- *    gives the variables the block's `export` line names (EIC, SAVIYNT_*; CXONE_* for deploy), and
- *    runs plan, deploy (answering "yes" at the prompt, as a user at a terminal would) and pull
- *    in-process against it.
+ *    repository's bin/savpkg.js. A command of a ```sh block must exit 0 or 1 (2 is a usage or I/O
+ *    error: a missing file, a wrong flag — not runnable as written); a `$ savpkg …` line of an
+ *    output example must print the first line the README shows under it (up to a "…"), whatever
+ *    its exit code (some examples show a refusal);
+ *  - commands that talk to an EIC (`--eic "$EIC"`: plan, deploy, pull, adopt --connection) need one:
+ *    the test starts the fake EIC on 127.0.0.1 with acme-dev's connection already deployed (what a
+ *    live tenant has), gives the variables the deploy block's `export` line names (EIC, SAVIYNT_*;
+ *    CXONE_* for deploy), and runs them in-process against it, after the others, in README order
+ *    (deploy answering "yes" at the prompt, as a user at a terminal would).
  * And every link is a public URL or a file of the repository (with its heading, for an anchor).
  */
 import { cpSync, existsSync, mkdirSync, readdirSync, readFileSync } from "node:fs";
@@ -51,7 +54,12 @@ const withoutComment = (line: string) => line.replace(/\s+#\s.*$/, "").trim();
 interface Command {
   command: string;
   line: number;
+  /** Under "Deploying to a tenant" (where the EIC variables are exported). */
   deploySection: boolean;
+  /** Talks to an EIC: run against the fake. */
+  eic: boolean;
+  /** For a `$ ` line of an output example: the first line shown under it, up to any "…". */
+  shows?: string;
 }
 
 function readmeCommands(): { setup: string[]; commands: Command[] } {
@@ -60,10 +68,20 @@ function readmeCommands(): { setup: string[]; commands: Command[] } {
   const commands: Command[] = [];
   for (const block of blocks.slice(1)) {
     const deploySection = block.heading === "Deploying to a tenant";
-    for (const { text, line } of block.lines) {
-      const command = block.lang === "sh" ? withoutComment(text) : text.startsWith("$ ") ? text.slice(2).trim() : "";
-      if (command) commands.push({ command, line, deploySection });
+    // A sh line ending in a backslash continues on the next.
+    const lines: Block["lines"] = [];
+    for (const l of block.lines) {
+      const last = lines[lines.length - 1];
+      if (block.lang === "sh" && last?.text.endsWith("\\")) last.text = `${last.text.slice(0, -1)} ${l.text.trim()}`;
+      else lines.push({ ...l });
     }
+    lines.forEach(({ text, line }, i) => {
+      const command = block.lang === "sh" ? withoutComment(text) : text.startsWith("$ ") ? text.slice(2).trim() : "";
+      if (!command) return;
+      const next = lines[i + 1]?.text;
+      const shows = block.lang !== "sh" && next !== undefined && !next.startsWith("$ ") ? next.split("…")[0]!.trim() : undefined;
+      commands.push({ command, line, deploySection, eic: command.includes('"$EIC"') || command.startsWith("export "), ...(shows ? { shows } : {}) });
+    });
   }
   return { setup, commands };
 }
@@ -104,22 +122,27 @@ describe("README commands", () => {
     expect(scripts.examples).toBe("npm run build && node bin/savpkg.js build --all examples/tenants");
   });
 
-  test("every command outside the deploy section runs as written (exit 0 or 1)", async () => {
-    const commands = readmeCommands().commands.filter((c) => !c.deploySection);
+  test("every command that needs no EIC runs as written (exit 0 or 1)", async () => {
+    const commands = readmeCommands().commands.filter((c) => !c.eic);
     expect(commands.length).toBeGreaterThan(10);
-    for (const { command, line } of commands) {
+    for (const { command, line, shows } of commands) {
       expect(command, `README.md:${line}: a command is savpkg`).toMatch(/^savpkg /);
       const run = await bash(command);
-      expect(run.code, `README.md:${line}: ${command}\n${run.stderr}`).toBeLessThanOrEqual(1);
       expect(run.stderr, `README.md:${line}`).not.toMatch(/no such file|USAGE|INTERNAL/);
+      if (shows !== undefined) expect(run.stdout + run.stderr, `README.md:${line}: ${command}`).toContain(shows);
+      else expect(run.code, `README.md:${line}: ${command}\n${run.stderr}`).toBeLessThanOrEqual(1);
     }
     // What they wrote is where the README says.
     expect(existsSync(join(copy.path, "diff.md"))).toBe(true);
+    expect(existsSync(join(copy.path, "adopted", "packages", "InContact_PROD", "INCONTACT.zip"))).toBe(true);
     expect(existsSync(join(copy.path, "incontact", "connection.json"))).toBe(true);
   }, 300_000);
 
-  test("the deploy section runs against a fake EIC", async () => {
-    const commands = readmeCommands().commands.filter((c) => c.deploySection);
+  test("the commands that talk to an EIC run against a fake one", async () => {
+    const all = readmeCommands().commands;
+    // Every line of the deploy block talks to an EIC, and the variables are exported there.
+    expect(all.filter((c) => c.deploySection && !c.eic)).toEqual([]);
+    const commands = all.filter((c) => c.eic);
     const exported = commands.filter((c) => c.command.startsWith("export ")).flatMap((c) => [...c.command.matchAll(/(\w+)=/g)].map((m) => m[1]!));
     expect(exported).toEqual(["EIC", "SAVIYNT_USERNAME", "SAVIYNT_PASSWORD"]);
     const env: Record<string, string> = {
@@ -131,18 +154,22 @@ describe("README commands", () => {
       CXONE_ACCESS_KEY_ID: "readme-key-id",
       CXONE_ACCESS_KEY_SECRET: "readme-key-secret",
     };
+    // What a live tenant already has: acme-dev's connection.
+    const seeded = await runCli(["deploy", "examples/tenants/acme-dev.yaml", "--eic", fake.url, "--yes"], { cwd: copy.path, env });
+    expect(seeded.code, seeded.stderr).toBe(0);
     const codes: Record<string, number> = {};
     for (const { command, line } of commands.filter((c) => !c.command.startsWith("export "))) {
-      expect(command, `README.md:${line}`).toMatch(/^savpkg (plan|deploy|pull) /);
+      expect(command, `README.md:${line}`).toMatch(/^savpkg (plan|deploy|pull|adopt) /);
       // The lines use no quoting beyond "$VAR": split on spaces, substitute the variables.
       const argv = command.split(/\s+/).slice(1).map((word) => word.replace(/^"?\$(\w+)"?$/, (_m, name: string) => env[name] ?? `$${name}`));
       const run = await runCli(argv, { cwd: copy.path, env, prompt: async () => "yes" });
       codes[argv[0]!] = run.code;
       expect(run.code, `README.md:${line}: ${command}\n${run.stderr}`).toBeLessThanOrEqual(1);
     }
-    // plan: 1, a connection to create; deploy creates and verifies it; pull writes it.
-    expect(codes).toEqual({ plan: 1, deploy: 0, pull: 0 });
+    // plan: 1, a connection to create; deploy creates and verifies it; pull and adopt write files.
+    expect(codes).toEqual({ adopt: 0, plan: 1, deploy: 0, pull: 0 });
     expect(existsSync(join(copy.path, "live.zip"))).toBe(true);
+    expect(existsSync(join(copy.path, "adopted", "live.yaml"))).toBe(true);
   }, 120_000);
 });
 

@@ -16,9 +16,9 @@ export default defineCommand({
         .option("connector", { choices: ["incontact", "rest"] as const, describe: "Mapping to use (default: incontact when the package is a CXone connection, else rest)" })
         .option("force", { type: "boolean", default: false, describe: "Overwrite existing files" }),
     )
-      .example("$0 adopt INCONTACT.zip --out tenants/incontact.yaml --base-url https://api-na1.niceincontact.com/inContactAPI/services/v34.0", "the official package")
-      .example("$0 adopt dev.zip test.zip prod.zip --out tenants/", "a base and one overlay per connection")
-      .example("$0 adopt --connection InContact_PROD --eic https://acme.saviyntcloud.com --out tenants/prod.yaml", "a live connection"),
+      .example("$0 adopt export.zip --out t.yaml", "one package: one tenant file")
+      .example("$0 adopt a.zip b.zip --out tenants/", "a base and one overlay each")
+      .example("$0 adopt --connection NAME --eic URL", "a live connection (and --out)"),
   run: async (args, context) => {
     const { io, report, fail } = context;
     if (args.packages.length === 0 && args.connection.length === 0) return fail([diag("USAGE", "adopt needs package zips or --connection NAME (with --eic)")]);
