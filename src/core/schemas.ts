@@ -102,8 +102,35 @@ function withoutRef(schema: JsonSchema): JsonSchema {
   return rest;
 }
 
+/**
+ * schemasAt by path shape (issue 15): validation asks for every key and string of every tenant,
+ * and the answer depends only on the keys along the path (any list index leads to `items`). The
+ * results are shared, never modified. A hostile file with many distinct keys cannot grow the memo
+ * past MEMO_LIMIT: it starts over.
+ */
+const schemasAtMemo = new Map<string, readonly JsonSchema[]>();
+const MEMO_LIMIT = 4096;
+
+/** `["a", 0, "b"]` → `.1:a#.1:b`: length-prefixed keys, so no key text can forge another path. */
+function shapeKey(segments: readonly (string | number)[]): string {
+  let key = "";
+  for (const s of segments) key += typeof s === "number" ? "#" : `.${s.length}:${s}`;
+  return key;
+}
+
 /** The subschema(s) at a data path; oneOf branches are all returned. */
-export function schemasAt(segments: readonly (string | number)[]): JsonSchema[] {
+export function schemasAt(segments: readonly (string | number)[]): readonly JsonSchema[] {
+  const key = shapeKey(segments);
+  let found = schemasAtMemo.get(key);
+  if (found === undefined) {
+    found = computeSchemasAt(segments);
+    if (schemasAtMemo.size >= MEMO_LIMIT) schemasAtMemo.clear();
+    schemasAtMemo.set(key, found);
+  }
+  return found;
+}
+
+function computeSchemasAt(segments: readonly (string | number)[]): JsonSchema[] {
   let current: JsonSchema[] = [tenantSchema()];
   for (const segment of segments) {
     const next: JsonSchema[] = [];

@@ -8,7 +8,7 @@
 import type { ErrorObject } from "ajv";
 import { checkExpressionText } from "../saviynt/bindings.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
-import { pointerToPath } from "../core/json.js";
+import { escapePointer, pointerToPath } from "../core/json.js";
 import type { Located, LoadResult } from "./load.js";
 import { isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "../core/schemas.js";
 
@@ -407,21 +407,21 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** Plain fields are data: refuse anything that could turn into template text or an expression. */
 function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string> = new Set()): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const walk = (node: unknown, segments: (string | number)[]) => {
-    if (Array.isArray(node)) return node.forEach((item, i) => walk(item, [...segments, i]));
+  // Every string of every tenant passes here: locations and paths are made only for a problem (issue 15).
+  const walk = (node: unknown, segments: (string | number)[], pointer: string) => {
+    if (Array.isArray(node)) return node.forEach((item, i) => walk(item, [...segments, i], `${pointer}/${i}`));
     if (node !== null && typeof node === "object") {
       for (const [k, v] of Object.entries(node)) {
+        const child = [...segments, k];
         // Under a key the schema does not know, TENANT_UNKNOWN_KEY is the one diagnostic.
-        if (schemasAt([...segments, k]).length > 0) walk(v, [...segments, k]);
+        if (schemasAt(child).length > 0) walk(v, child, `${pointer}/${escapePointer(k)}`);
       }
       return;
     }
     if (typeof node !== "string") return;
-    const pointer = segments.length === 0 ? "" : "/" + segments.map((s) => String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
-    const where = { ...locate(pointer), path: pointerToPath(pointer) };
-    if (refused.has(where.path)) return;
+    if (refused.size > 0 && refused.has(pointerToPath(pointer))) return;
     // Diagnostics point at the offending character itself when the value's text maps onto the source.
-    const at = (offset: number) => ({ ...locate(pointer, "value", offset), path: where.path });
+    const at = (offset: number) => ({ ...locate(pointer, "value", offset), path: pointerToPath(pointer) });
     const control = CONTROL.exec(isMultilineField(segments) ? node.replace(/[\n\t]/g, " ") : node);
     if (control) {
       const cp = control[0].charCodeAt(0).toString(16).padStart(4, "0");
@@ -454,7 +454,7 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
       );
     }
   };
-  walk(root, []);
+  walk(root, [], "");
   return out;
 }
 
