@@ -4,7 +4,6 @@
  */
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
-import { compileTenant } from "./compile.js";
 import { diag, exitCodeFor } from "../core/diagnostics.js";
 import { readPackage, ZIP_LIMITS, type ReadResult } from "../package/read.js";
 
@@ -18,6 +17,9 @@ export const TENANT_FILE = /\.(ya?ml|json)$/i;
 
 export async function readPackageInput(arg: string, options: PackageInputOptions): Promise<ReadResult> {
   if (TENANT_FILE.test(arg)) {
+    // The compiler (YAML, ajv validators, Handlebars, archiver) loads only for a tenant argument:
+    // diff and inspect of zips never pay for it (issue 15).
+    const { compileTenant } = await import("./compile.js");
     const compiled = await compileTenant(arg, {
       cwd: options.cwd,
       set: options.set ?? [],
