@@ -10,9 +10,9 @@
  * fail with IO_WRITE, but neither can leave a partial file under the real name.)
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync } from "node:fs";
 import { mkdir, open, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { basename, dirname, join, sep } from "node:path";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
 
 export interface PlannedFile {
@@ -138,18 +138,22 @@ const STAGE_WINDOW = 32;
  * commitStaged does that in a batch). Returns once the window has room again; the write may still
  * be running — `settleStaged` waits for all of them. Failures are kept in `staging.problem`.
  */
-export async function stageFiles(staging: Staging, files: readonly PlannedFile[]): Promise<void> {
-  if (staging.problem) return;
+export async function stageFiles(staging: Staging, files: readonly PlannedFile[]): Promise<StageTicket | undefined> {
+  if (staging.problem) return undefined;
   // Names are taken now, in call order: commitStaged renames in that order.
   const jobs = files.map((file) => ({ file, temp: join(dirname(file.path), `${tempPrefix(file.path)}${randomBytes(6).toString("hex")}`) }));
-  for (const j of jobs) staging.files.push({ temp: j.temp, target: j.file.path });
+  const ticket: StageTicket = { files: jobs.map((j) => ({ temp: j.temp, target: j.file.path })), createdDirs: [] };
+  staging.files.push(...ticket.files);
   const job = (async () => {
     let current: PlannedFile | undefined;
     try {
       for (const dir of new Set(files.map((f) => dirname(f.path)))) {
         current = files.find((f) => dirname(f.path) === dir);
         const created = await mkdir(dir, { recursive: true });
-        if (created !== undefined) staging.createdDirs.push(created);
+        if (created !== undefined) {
+          staging.createdDirs.push(created);
+          ticket.createdDirs.push(created);
+        }
       }
       for (const j of jobs) {
         current = j.file;
@@ -162,6 +166,43 @@ export async function stageFiles(staging: Staging, files: readonly PlannedFile[]
   staging.pending.add(job);
   void job.then(() => staging.pending.delete(job));
   while (staging.pending.size >= STAGE_WINDOW) await Promise.race(staging.pending);
+  return ticket;
+}
+
+/** What one stageFiles call staged: its files and the folders it created (the top-most of each mkdir). */
+export interface StageTicket {
+  files: StagedFile[];
+  createdDirs: string[];
+}
+
+/**
+ * Takes one stageFiles call back (a batch file turned out to be a base): its temp files are
+ * removed and will not be committed, and the folders it created are removed when nothing else
+ * was staged in them. Waits for every write in flight first, so no other job is creating a
+ * folder this removes.
+ */
+export async function unstageFiles(staging: Staging, ticket: StageTicket): Promise<void> {
+  await Promise.all(staging.pending);
+  const drop = new Set(ticket.files);
+  staging.files = staging.files.filter((f) => !drop.has(f));
+  for (const f of ticket.files) removeQuietly(f.temp);
+  for (const top of ticket.createdDirs) {
+    // The folders below the created one that hold the ticket's files, deepest first, then it.
+    const below = new Set<string>();
+    for (const f of ticket.files) for (let d = dirname(f.target); d.startsWith(top + sep); d = dirname(d)) below.add(d);
+    const removed = [...below, top].sort((a, b) => b.length - a.length).every((dir) => removeEmptyDir(dir));
+    if (removed) staging.createdDirs = staging.createdDirs.filter((d) => d !== top);
+  }
+}
+
+function removeEmptyDir(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (error) {
+    // Not empty: another tenant staged there, keep it.
+    return (error as NodeJS.ErrnoException).code === "ENOENT";
+  }
 }
 
 /** Waits for every staged write; returns the first failure, if any. */
