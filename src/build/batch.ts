@@ -22,7 +22,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { compileTenant, packagePaths, planTenantFiles, tenantName, type CompileResult } from "./compile.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
-import { abortStaged, commitStaged, createStaging, emitFiles, settleStaged, stageFiles, unstageFiles, type PlannedFile, type StageTicket } from "./emit.js";
+import { abortStaged, commitStaged, createStaging, emitFiles, removeLeftoversIn, settleStaged, stageFiles, syncStaged, unstageFiles, type PlannedFile, type StageTicket } from "./emit.js";
 import { loadTenant, type LoadResult, type ParseCache } from "../tenant/load.js";
 import { assetUrl } from "../assets.js";
 
@@ -258,12 +258,26 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
     const next = rebuilt.get(p.tenant);
     return next === undefined || (next.sha256 === p.sha256 && next.package === p.package);
   });
-  const retract = metadataFiles(outDir, kept, options).filter((f) => !sameBytes(f.path, f.bytes));
-  const record = metadataFiles(outDir, [...kept.filter((p) => !rebuilt.has(p.tenant)), ...records], options);
-  const problems = emitFiles(retract);
-  if (problems.length > 0) await abortStaged(staging);
-  else problems.push(...(await commitStaged(staging)));
-  if (problems.length === 0) problems.push(...emitFiles(record));
+  // A metadata file that is not there vouches for nothing: only one that would lie is rewritten.
+  const retract = metadataFiles(outDir, kept, options).filter((f) => existsSync(f.path) && !sameBytes(f.path, f.bytes));
+  const record = metadataFiles(outDir, [...kept.filter((p) => !rebuilt.has(p.tenant)), ...records], options).filter((f) => !sameBytes(f.path, f.bytes));
+  // The metadata is staged like the packages, so the fsyncs of all three share one concurrent round
+  // (issue 15); the renames keep their order: retract, then packages, then record.
+  const retracting = createStaging();
+  const recording = createStaging();
+  await stageFiles(retracting, retract);
+  await stageFiles(recording, record);
+  const problems: Diagnostic[] = [];
+  const written = (await settleStaged(retracting)) ?? (await settleStaged(recording));
+  if (written) problems.push(written);
+  else {
+    const synced = (await Promise.all([syncStaged(retracting), syncStaged(staging), syncStaged(recording)])).find((d) => d !== undefined);
+    if (synced) problems.push(synced);
+  }
+  for (const step of [retracting, staging, recording]) if (problems.length === 0) problems.push(...(await commitStaged(step)));
+  for (const step of [retracting, staging, recording]) await abortStaged(step);
+  // Metadata already right is not rewritten; temp files an interrupted write of it left go all the same.
+  if (problems.length === 0) removeLeftoversIn(outDir, new Set(["manifest.json", "SHA256SUMS"]));
   if (problems.length > 0) {
     // A write failed part-way (full disk, permissions): vouch again, best effort, for every package
     // that is on disk as recorded — the old ones left untouched and any new one already in place.

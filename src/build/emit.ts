@@ -11,7 +11,8 @@
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync } from "node:fs";
-import { mkdir, open, writeFile } from "node:fs/promises";
+import { close, fsync, open } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
 
@@ -72,7 +73,7 @@ function removeLeftovers(target: string): void {
   const prefix = tempPrefix(target);
   try {
     for (const name of readdirSync(dirname(target))) {
-      if (name.startsWith(prefix) && /^[0-9a-f]+$/.test(name.slice(prefix.length))) rmSync(join(dirname(target), name), { force: true });
+      if (name.startsWith(prefix) && /^[0-9a-f]+$/.test(name.slice(prefix.length)) && !liveTemps.has(join(dirname(target), name))) rmSync(join(dirname(target), name), { force: true });
     }
   } catch {
     // The target is written; a leftover that cannot be removed is harmless.
@@ -91,8 +92,16 @@ function syncDirectory(dir: string): void {
   }
 }
 
+/**
+ * Temp files staged in this process and not yet renamed or removed. The leftover sweeps skip them:
+ * a batch stages its metadata before committing its packages, and the sweep after one commit
+ * must not take another staging's temp file for an interrupted write's.
+ */
+const liveTemps = new Set<string>();
+
 /** Cleanup after a failure must not raise a second error (e.g. ENOTDIR when the folder is a file). */
 function removeQuietly(path: string): void {
+  liveTemps.delete(path);
   try {
     rmSync(path, { force: true });
   } catch {
@@ -110,6 +119,8 @@ function removeQuietly(path: string): void {
 export interface StagedFile {
   temp: string;
   target: string;
+  /** fsynced already (syncStaged). */
+  synced?: boolean;
 }
 
 export interface Staging {
@@ -144,6 +155,7 @@ export async function stageFiles(staging: Staging, files: readonly PlannedFile[]
   const jobs = files.map((file) => ({ file, temp: join(dirname(file.path), `${tempPrefix(file.path)}${randomBytes(6).toString("hex")}`) }));
   const ticket: StageTicket = { files: jobs.map((j) => ({ temp: j.temp, target: j.file.path })), createdDirs: [] };
   staging.files.push(...ticket.files);
+  for (const f of ticket.files) liveTemps.add(f.temp);
   const job = (async () => {
     let current: PlannedFile | undefined;
     try {
@@ -229,59 +241,92 @@ export async function abortStaged(staging: Staging): Promise<void> {
 /** How many fsyncs run at once: the file system can fold concurrent ones into one journal commit. */
 const SYNC_CONCURRENCY = 16;
 
-/**
- * Durable before visible (engineering.md C2): fsync every staged file, then rename each over its
- * target, then fsync each destination folder once (one folder fsync covers all renames in it; the
- * caller records metadata only after this returns). A failure part-way stops there: files already
- * renamed are complete new files, the rest are removed and their targets keep the old bytes.
- */
-export async function commitStaged(staging: Staging): Promise<Diagnostic[]> {
-  const files = staging.files;
+/** Runs `job` over `items`, at most `limit` at a time, until `stop()` says so. */
+async function eachConcurrently<T>(items: readonly T[], limit: number, job: (item: T) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
   let next = 0;
-  let failed: { path: string; error: unknown } | undefined;
   const worker = async () => {
-    while (failed === undefined && next < files.length) {
-      const f = files[next++]!;
+    while (!stop() && next < items.length) await job(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** open + fsync + close with the callback API: a FileHandle costs more and holds nothing here. */
+function fsyncPath(path: string, flags: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    open(path, flags, (error, fd) => {
+      if (error) return reject(error);
+      fsync(fd, (syncError) => close(fd, (closeError) => (syncError || closeError ? reject(syncError ?? closeError) : resolve())));
+    });
+  });
+}
+
+/** Folder fsync; some file systems refuse it, and the rename is atomic all the same. */
+function syncDirectoryAsync(dir: string): Promise<void> {
+  return fsyncPath(dir, "r").catch(() => undefined);
+}
+
+/**
+ * The first half of a commit: fsync every staged file (SYNC_CONCURRENCY at a time). A batch runs
+ * it for all its stagings at once — packages and the metadata that will record them — so their
+ * fsyncs share one round; commitStaged then only renames. Returns the first failure.
+ */
+export async function syncStaged(staging: Staging): Promise<Diagnostic | undefined> {
+  let failed: { path: string; error: unknown } | undefined;
+  await eachConcurrently(
+    staging.files.filter((f) => !f.synced),
+    SYNC_CONCURRENCY,
+    async (f) => {
       try {
-        const handle = await open(f.temp, "r+");
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
+        await fsyncPath(f.temp, "r+");
+        f.synced = true;
       } catch (error) {
         failed ??= { path: f.target, error };
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, files.length) }, worker));
+    },
+    () => failed !== undefined,
+  );
+  return failed === undefined ? undefined : writeProblem(failed.path, failed.error);
+}
+
+/**
+ * Durable before visible (engineering.md C2): fsync every staged file (unless syncStaged did),
+ * then rename each over its target (in staging order) and fsync each destination folder once
+ * (one folder fsync covers all renames in it), all folders concurrently, and the folders above
+ * any this batch created. The caller records metadata only after this returns. A
+ * failure part-way stops there: files already renamed are complete new files, the rest are
+ * removed and their targets keep the old bytes.
+ */
+export async function commitStaged(staging: Staging): Promise<Diagnostic[]> {
+  const files = staging.files;
+  let failed: { path: string; error: unknown } | undefined;
+  const synced = await syncStaged(staging);
+  const renamed = new Set<StagedFile>();
   const dirs = new Set<string>();
-  let renamed = 0;
-  if (failed === undefined) {
-    for (const [i, f] of files.entries()) {
+  if (synced === undefined) {
+    // In staging order, stopping at the first failure: a rename is a cheap metadata operation;
+    // what costs is making it durable, and that is one fsync per folder, all folders at once.
+    for (const f of files) {
       try {
         renameSync(f.temp, f.target);
       } catch (error) {
         failed = { path: f.target, error };
-        const last = files[i - 1];
-        if (last && dirname(last.target) === dirname(f.target)) syncDirectory(dirname(last.target));
         break;
       }
-      renamed++;
-      // A batch stages folder by folder: fsync each folder once, after its last rename.
-      const dir = dirname(f.target);
-      if (files[i + 1] === undefined || dirname(files[i + 1]!.target) !== dir) syncDirectory(dir);
-      dirs.add(dir);
+      renamed.add(f);
+      liveTemps.delete(f.temp);
+      dirs.add(dirname(f.target));
     }
+    await eachConcurrently([...dirs], SYNC_CONCURRENCY, syncDirectoryAsync);
   }
-  for (const f of files.slice(renamed)) removeQuietly(f.temp);
+  for (const f of files) if (!renamed.has(f)) removeQuietly(f.temp);
   // Folders this batch created are entries of their parents: make those durable too.
-  for (const parent of createdParents(staging.createdDirs, dirs)) syncDirectory(parent);
+  await Promise.all([...createdParents(staging.createdDirs, dirs)].map(syncDirectoryAsync));
   // Leftovers of earlier interrupted writes of these targets, once per folder.
   const names = new Set(files.map((f) => basename(f.target)));
   for (const dir of dirs) removeLeftoversIn(dir, names);
   staging.files = [];
   staging.createdDirs = [];
+  if (synced) return [synced];
   return failed === undefined ? [] : [writeProblem(failed.path, failed.error)];
 }
 
@@ -304,11 +349,12 @@ function createdParents(created: readonly string[], dirs: ReadonlySet<string>): 
   return out;
 }
 
-function removeLeftoversIn(dir: string, targets: ReadonlySet<string>): void {
+/** Removes temp files interrupted earlier writes of these targets (file names in `dir`) left behind; best effort. */
+export function removeLeftoversIn(dir: string, targets: ReadonlySet<string>): void {
   try {
     for (const name of readdirSync(dir)) {
       const m = /^\.(.+)\.tmp-([0-9a-f]+)$/.exec(name);
-      if (m && targets.has(m[1]!)) rmSync(join(dir, name), { force: true });
+      if (m && targets.has(m[1]!) && !liveTemps.has(join(dir, name))) rmSync(join(dir, name), { force: true });
     }
   } catch {
     // The targets are written; a leftover that cannot be removed is harmless.
