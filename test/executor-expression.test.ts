@@ -34,7 +34,7 @@ const scope: Scope = {
 
 function run(expression: string, s: Scope = scope) {
   const parsed = parseExpression(expression);
-  if (!parsed.ok) return { unsupported: parsed.unsupported };
+  if (!parsed.ok) return { unsupported: parsed.construct };
   const r = evaluate(parsed.node, s);
   return r.ok ? { value: r.value } : r.kind === "error" ? { error: r.message } : { unsupported: r.message };
 }
@@ -294,7 +294,7 @@ describe("robustness", () => {
     if (parsed.ok) {
       const r = evaluate(parsed.node, scope);
       expect(typeof r.ok).toBe("boolean");
-    } else expect(parsed.unsupported.length).toBeGreaterThan(0);
+    } else expect(parsed.construct.length).toBeGreaterThan(0);
     const rendered = renderTemplate(text, scope);
     expect(typeof rendered.ok).toBe("boolean");
   });

@@ -10,7 +10,7 @@ import { Ajv2020 } from "ajv/dist/2020.js";
 import { parse } from "yaml";
 import { beforeAll, describe, expect, test } from "vitest";
 import { compileTenant } from "../src/build/compile.js";
-import { findExpressions } from "../src/saviynt/bindings.js";
+import { findExpressions } from "../src/saviynt/expression/index.js";
 
 const repo = resolve(import.meta.dirname, "..");
 const spec = parse(readFileSync(resolve(repo, "test/fixtures/cxone/openapi-subset.yaml"), "utf8")) as {

@@ -74,7 +74,7 @@ export const CODES = {
   EXPR_UNKNOWN_ATTRIBUTE: { severity: "error", exit: 1, summary: "An expression uses an identity attribute that does not exist." },
   EXPR_MISSING_DOLLAR: { severity: "error", exit: 1, summary: "{user.x} without $ is sent literally; write ${user.x}." },
   EXPR_QUOTE: { severity: "error", exit: 1, summary: "A double quote or backslash inside ${...} breaks the JSON body; use single quotes." },
-  EXPR_NOT_ALLOWED: { severity: "error", exit: 1, summary: "An expression construct outside the allowed subset (statements, closures, new, assignments)." },
+  EXPR_NOT_ALLOWED: { severity: "error", exit: 1, summary: "An expression construct outside the allowlist: a call other than the documented String methods, a subscript, a quoted or JVM member name, a method named without (), new, a cast, a closure, a GString, a unicode escape." },
 
   // render
   RENDER_FAILED: { severity: "error", exit: 1, summary: "A template did not render (template bug or missing value)." },
@@ -99,6 +99,7 @@ export const CODES = {
   PKG_CONNECTION_UNRESOLVED: { severity: "error", exit: 1, summary: "A `connection` value names no ConnectionJSON auth block." },
   PKG_BINDING_MISSING_DOLLAR: { severity: "error", exit: 1, summary: "A binding without $ ({account.x}) is sent literally." },
   PKG_BINDING_UNKNOWN: { severity: "warning", exit: 0, summary: "A binding root or identity attribute Saviynt does not provide (typo?)." },
+  PKG_EXPRESSION_NOT_ALLOWED: { severity: "error", exit: 1, summary: "A ${...} expression outside the allowlist of tenant expressions: Groovy code that Saviynt runs on its server." },
   PKG_EMPTY_HEADER: { severity: "error", exit: 1, summary: "An HTTP header with an empty name." },
   PKG_TOTALCOUNT_LITERAL: { severity: "warning", exit: 0, summary: "totalCountPath is a literal number instead of a response path." },
   PKG_PLAINTEXT_CONNECTIONJSON: { severity: "error", exit: 1, summary: "A plaintext ConnectionJSON inside a package (native exports are encrypted)." },

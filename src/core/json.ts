@@ -42,3 +42,6 @@ export function pointerToPath(pointer: string): string {
     .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
     .join("");
 }
+
+/** A parsed JSON value (what JSON.parse returns for valid JSON). */
+export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };

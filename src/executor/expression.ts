@@ -1,280 +1,29 @@
 /**
- * The executor's `${…}` evaluator: a documented subset of the Groovy that Saviynt runs for each
- * binding (reference/saviynt-rest.md §4.6, §4.7, §3.7). It is an interpreter over parsed JSON
- * values — it never evaluates JavaScript or Groovy, and anything outside the subset is reported as
- * `unsupported` with the expression text instead of being guessed.
+ * The executor's `${…}` evaluator: an interpreter of the syntax tree of src/saviynt/expression/
+ * over parsed JSON values, with Groovy semantics (reference/saviynt-rest.md §4.6, §4.7, §3.7). It
+ * never evaluates JavaScript or Groovy; the parser refuses every construct outside the language,
+ * and a value the interpreter has no faithful answer for is `unsupported` instead of guessed.
  *
- * Supported (Groovy semantics):
- * - paths: `a.b`, `a?.b` (null-safe), `a[0]`, `a[-1]`, `a['key']`, `a?.get('@odata.nextLink')`;
- *   a missing map key is null (Groovy map property), `.x` on null is a NullPointerException;
- * - literals: `null`, `true`, `false`, numbers, `'single'` and `"double"` strings (no `$` inside);
- * - operators: `==`, `!=`, `<`, `<=`, `>`, `>=`, `&&`, `||`, `!`, `+` (string concatenation or
- *   number addition), `c ? a : b`, `a ?: b` (Elvis), parentheses;
- * - methods: on strings `toString() toLowerCase() toUpperCase() trim() isEmpty() length() size()
- *   contains(s) startsWith(s) endsWith(s) substring(a[,b]) replace(a,b) equals(x)
- *   equalsIgnoreCase(x)`, on lists `size() isEmpty() contains(x) get(i)`, on maps `get(k)
- *   containsKey(k) size() isEmpty()`, `toString()` on numbers, booleans and null.
- * Everything else (assignments, statements, closures, `new`, casts, arithmetic other than `+`,
- * list/map literals, other methods, GPath spreads) is `unsupported`.
+ * Semantics: a missing map key is null (Groovy map property), `.x` on null is a
+ * NullPointerException, `?.` is null-safe, `a[-1]` counts from the end, `==` compares numbers by
+ * value and collections deeply, `+` concatenates when either side is a string, relational
+ * operators order numbers, strings and booleans (null first), Groovy truth for `!`, `&&`, `||`,
+ * `?:` and `c ? a : b`. Methods are those of the one method list (saviynt/expression/vocabulary.ts)
+ * on the receivers it names; a method Groovy does not have for a receiver is a
+ * MissingMethodException.
  */
 
-import { findExpressions as findSpans, type ExpressionSpan as Span } from "../saviynt/bindings.js";
+import type { Json } from "../core/json.js";
+import { findExpressions as findSpans, isMethod, METHODS, parseExpression, type ExpressionSpan as Span, type Node, type Parsed, type Receiver } from "../saviynt/expression/index.js";
 
-export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
+export type { Json, Node, Parsed };
+export { parseExpression };
 
 /** Roots available to an expression (`user`, `account`, `response`, `access_token`…). */
 export type Scope = Readonly<Record<string, Json | undefined>>;
 
-export type Node =
-  | { kind: "literal"; value: Json }
-  | { kind: "name"; name: string }
-  | { kind: "member"; object: Node; name: string; safe: boolean }
-  | { kind: "index"; object: Node; index: Node; safe: boolean }
-  | { kind: "call"; object: Node; name: string; args: Node[]; safe: boolean }
-  | { kind: "unary"; op: "!"; operand: Node }
-  | { kind: "binary"; op: "==" | "!=" | "<" | "<=" | ">" | ">=" | "&&" | "||" | "+"; left: Node; right: Node }
-  | { kind: "ternary"; test: Node; then: Node; otherwise: Node }
-  | { kind: "elvis"; value: Node; fallback: Node };
-
-/** Parse outcome: an AST, or the construct that is outside the subset. */
-export type Parsed = { ok: true; node: Node } | { ok: false; unsupported: string };
-
 /** Evaluation outcome: a value, or why it failed (`unsupported` = outside the subset; `error` = Groovy would throw). */
 export type Evaluated = { ok: true; value: Json } | { ok: false; kind: "unsupported" | "error"; message: string };
-
-export const STRING_METHODS: ReadonlySet<string> = new Set([
-  "toString",
-  "toLowerCase",
-  "toUpperCase",
-  "trim",
-  "isEmpty",
-  "length",
-  "size",
-  "contains",
-  "startsWith",
-  "endsWith",
-  "substring",
-  "replace",
-  "equals",
-  "equalsIgnoreCase",
-]);
-const LIST_METHODS: ReadonlySet<string> = new Set(["size", "isEmpty", "contains", "get", "toString"]);
-const MAP_METHODS: ReadonlySet<string> = new Set(["get", "containsKey", "size", "isEmpty"]);
-const ALL_METHODS: ReadonlySet<string> = new Set([...STRING_METHODS, ...LIST_METHODS, ...MAP_METHODS]);
-/** Groovy keywords that start statements, declarations or casts: never part of the subset. */
-const KEYWORDS: ReadonlySet<string> = new Set(["new", "def", "class", "if", "else", "for", "while", "return", "as", "in", "instanceof", "import", "try", "catch", "throw", "switch", "case", "this", "super", "var", "final", "static"]);
-const MAX_DEPTH = 64;
-const MAX_LENGTH = 4096;
-
-type Token = { type: "ident" | "number" | "string" | "op"; text: string; value?: string };
-
-const TOKEN = /\s+|([A-Za-z_$][A-Za-z0-9_$]*)|(\d+(?:\.\d+)?(?![A-Za-z_]))|('(?:[^'\\]|\\.)*')|("(?:[^"\\]|\\.)*")|(\?\.|\?\[|\?:|==|!=|<=|>=|&&|\|\||[?:<>!+.()[\],]|-(?![->=]))/y;
-
-/** Names for the constructs the tokenizer refuses, so reports say what was found. */
-const REFUSED: ReadonlyArray<[RegExp, string]> = [
-  [/^->/, 'a closure arrow "->"'],
-  [/^\*\./, 'a spread "*."'],
-  [/^\.&/, 'a method pointer ".&"'],
-  [/^\.\./, 'a range ".."'],
-  [/^(<<|>>)/, "a shift operator"],
-  [/^(\+\+|--)/, "an increment or decrement"],
-  [/^([-+*/%]=|=~|==~)/, "an assignment or regex operator"],
-  [/^<=>/, 'the spaceship operator "<=>"'],
-  [/^\*\*/, 'the power operator "**"'],
-  [/^=/, 'an assignment "="'],
-  [/^;/, 'a statement separator ";"'],
-  [/^[{}]/, 'a closure or block "{…}"'],
-  [/^[*/%]/, "arithmetic other than +"],
-  [/^[~^&|]/, "a bitwise operator"],
-  [/^@/, 'an annotation or field access "@"'],
-];
-
-function tokenize(text: string): { tokens: Token[]; refused?: string } {
-  const tokens: Token[] = [];
-  let i = 0;
-  while (i < text.length) {
-    TOKEN.lastIndex = i;
-    const m = TOKEN.exec(text);
-    if (!m) {
-      const rest = text.slice(i);
-      const named = REFUSED.find(([re]) => re.test(rest));
-      return { tokens, refused: named ? named[1] : `the character "${rest[0]}"` };
-    }
-    if (m[1] !== undefined) tokens.push({ type: "ident", text: m[1] });
-    else if (m[2] !== undefined) tokens.push({ type: "number", text: m[2] });
-    else if (m[3] !== undefined) tokens.push({ type: "string", text: m[3], value: unescape(m[3].slice(1, -1)) });
-    else if (m[4] !== undefined) {
-      // A double-quoted Groovy string is a GString: `$x` inside it is code.
-      if (m[4].includes("$")) return { tokens, refused: `GString interpolation in ${m[4]}` };
-      tokens.push({ type: "string", text: m[4], value: unescape(m[4].slice(1, -1)) });
-    } else if (m[5] !== undefined) tokens.push({ type: "op", text: m[5] });
-    i = TOKEN.lastIndex;
-  }
-  return { tokens };
-}
-
-function unescape(body: string): string {
-  return body.replace(/\\(u[0-9a-fA-F]{4}|.)/g, (_m, e: string) => {
-    if (e.length === 5) return String.fromCharCode(parseInt(e.slice(1), 16));
-    return ({ n: "\n", t: "\t", r: "\r", b: "\b", f: "\f" } as Record<string, string>)[e] ?? e;
-  });
-}
-
-class Unsupported extends Error {}
-
-/** Parses the text between `${` and `}`. */
-export function parseExpression(text: string): Parsed {
-  if (text.length > MAX_LENGTH) return { ok: false, unsupported: `an expression longer than ${MAX_LENGTH} characters` };
-  if (text.trim() === "") return { ok: false, unsupported: "an empty expression" };
-  const lexed = tokenize(text);
-  // A Groovy keyword says most about what the text is (a declaration, a cast, a loop): report it first.
-  const keyword = lexed.tokens.find((t) => t.type === "ident" && KEYWORDS.has(t.text));
-  if (keyword) return { ok: false, unsupported: `the keyword "${keyword.text}"` };
-  if (lexed.refused) return { ok: false, unsupported: lexed.refused };
-  const tokens = lexed.tokens;
-  let pos = 0;
-  let depth = 0;
-  const peek = (offset = 0): Token | undefined => tokens[pos + offset];
-  const isOp = (t: Token | undefined, op: string) => t?.type === "op" && t.text === op;
-  const expect = (op: string) => {
-    if (!isOp(peek(), op)) throw new Unsupported(peek() ? `"${peek()!.text}" where "${op}" was expected` : `a missing "${op}"`);
-    pos++;
-  };
-  const nest = <T>(fn: () => T): T => {
-    if (++depth > MAX_DEPTH) throw new Unsupported(`nesting deeper than ${MAX_DEPTH}`);
-    try {
-      return fn();
-    } finally {
-      depth--;
-    }
-  };
-
-  // Groovy precedence, lowest first: ?: and ternary (right-assoc), ||, &&, ==/!=, relational, +, !, postfix.
-  const conditional = (): Node =>
-    nest(() => {
-      const test = or();
-      if (isOp(peek(), "?:")) {
-        pos++;
-        return { kind: "elvis", value: test, fallback: conditional() };
-      }
-      if (isOp(peek(), "?")) {
-        pos++;
-        const then = conditional();
-        expect(":");
-        return { kind: "ternary", test, then, otherwise: conditional() };
-      }
-      return test;
-    });
-  const binaryLevel = (ops: string[], next: () => Node) => (): Node => {
-    let left = next();
-    while (peek()?.type === "op" && ops.includes(peek()!.text)) {
-      const op = peek()!.text as "==";
-      pos++;
-      left = { kind: "binary", op, left, right: next() };
-    }
-    return left;
-  };
-  const unary = (): Node =>
-    nest(() => {
-      if (isOp(peek(), "!")) {
-        pos++;
-        return { kind: "unary", op: "!", operand: unary() };
-      }
-      // Unary minus only on a number literal (list[-1]); subtraction is outside the subset.
-      if (isOp(peek(), "-")) {
-        if (peek(1)?.type !== "number") throw new Unsupported('the operator "-" (only negative numbers are supported)');
-        pos += 2;
-        return postfixOf({ kind: "literal", value: -Number(tokens[pos - 1]!.text) });
-      }
-      return postfix();
-    });
-  const additive = binaryLevel(["+"], unary);
-  const relational = binaryLevel(["<", "<=", ">", ">="], additive);
-  const equality = binaryLevel(["==", "!="], relational);
-  const and = binaryLevel(["&&"], equality);
-  const or = binaryLevel(["||"], and);
-
-  function args(): Node[] {
-    const out: Node[] = [];
-    expect("(");
-    if (isOp(peek(), ")")) {
-      pos++;
-      return out;
-    }
-    for (;;) {
-      out.push(conditional());
-      if (isOp(peek(), ",")) {
-        pos++;
-        continue;
-      }
-      expect(")");
-      return out;
-    }
-  }
-
-  function postfix(): Node {
-    return postfixOf(primary());
-  }
-
-  function postfixOf(start: Node): Node {
-    let node = start;
-    for (;;) {
-      const t = peek();
-      if (isOp(t, ".") || isOp(t, "?.")) {
-        pos++;
-        const name = peek();
-        if (name?.type !== "ident" && name?.type !== "string") throw new Unsupported(name ? `"${name.text}" after "${t!.text}"` : `a path ending in "${t!.text}"`);
-        pos++;
-        const key = name.type === "string" ? name.value! : name.text;
-        if (isOp(peek(), "(")) {
-          if (!ALL_METHODS.has(key)) throw new Unsupported(`the method ${key}()`);
-          node = { kind: "call", object: node, name: key, args: args(), safe: t!.text === "?." };
-        } else node = { kind: "member", object: node, name: key, safe: t!.text === "?." };
-      } else if (isOp(t, "[") || isOp(t, "?[")) {
-        pos++;
-        const index = conditional();
-        expect("]");
-        node = { kind: "index", object: node, index, safe: t!.text === "?[" };
-      } else if (isOp(t, "(")) {
-        throw new Unsupported(node.kind === "name" ? `the function call ${node.name}()` : "a call of a computed value");
-      } else return node;
-    }
-  }
-
-  function primary(): Node {
-    const t = peek();
-    if (!t) throw new Unsupported("an incomplete expression");
-    pos++;
-    if (t.type === "number") return { kind: "literal", value: Number(t.text) };
-    if (t.type === "string") return { kind: "literal", value: t.value! };
-    if (t.type === "ident") {
-      if (t.text === "null") return { kind: "literal", value: null };
-      if (t.text === "true") return { kind: "literal", value: true };
-      if (t.text === "false") return { kind: "literal", value: false };
-      if (KEYWORDS.has(t.text)) throw new Unsupported(`the keyword "${t.text}"`);
-      return { kind: "name", name: t.text };
-    }
-    if (t.text === "(") {
-      const inner = conditional();
-      expect(")");
-      return inner;
-    }
-    if (t.text === "[") throw new Unsupported("a list or map literal");
-    throw new Unsupported(`"${t.text}" at the start of an operand`);
-  }
-
-  try {
-    const node = conditional();
-    if (pos < tokens.length) {
-      const extra = tokens[pos]!;
-      return { ok: false, unsupported: extra.text === "-" ? 'the operator "-" (subtraction)' : `"${extra.text}" after a complete expression` };
-    }
-    return { ok: true, node };
-  } catch (e) {
-    if (e instanceof Unsupported) return { ok: false, unsupported: e.message };
-    throw e;
-  }
-}
 
 class EvalFailure extends Error {
   constructor(
@@ -415,15 +164,22 @@ function binary(op: string, leftNode: Node, rightNode: Node, scope: Scope): Json
         return l.text + r.text;
       }
       if (left === null || right === null) return fail(`NullPointerException: cannot add ${describe(left)} and ${describe(right)}`);
+      if (isScalar(left) && isScalar(right)) return fail(`MissingMethodException: no plus() for ${describe(left)} and ${describe(right)}`);
       return unsupported(`adding ${describe(left)} and ${describe(right)}`);
     }
     default: {
+      // Groovy orders null before every value, and throws for values of different kinds.
+      if (left === null || right === null) return compare(op, left === right ? 0 : left === null ? -1 : 1);
       if (typeof left === "number" && typeof right === "number") return compare(op, left - right);
       if (typeof left === "string" && typeof right === "string") return compare(op, left < right ? -1 : left > right ? 1 : 0);
+      if (typeof left === "boolean" && typeof right === "boolean") return compare(op, Number(left) - Number(right));
+      if (isScalar(left) && isScalar(right)) return fail(`IllegalArgumentException: cannot compare ${describe(left)} with ${describe(right)}`);
       return unsupported(`comparing ${describe(left)} ${op} ${describe(right)}`);
     }
   }
 }
+
+const isScalar = (v: Json): boolean => v === null || typeof v !== "object";
 
 function compare(op: string, c: number): boolean {
   return op === "<" ? c < 0 : op === "<=" ? c <= 0 : op === ">" ? c > 0 : c >= 0;
@@ -445,8 +201,14 @@ function callMethod(node: Extract<Node, { kind: "call" }>, scope: Scope): Json {
     if (name === "toString" && args.length === 0) return "null";
     return fail(`NullPointerException: cannot call ${name}() on null (${pathText(node.object)} is null; use ?.)`);
   }
+  const receiver: Receiver = typeof object === "string" ? "string" : typeof object === "number" ? "number" : typeof object === "boolean" ? "boolean" : Array.isArray(object) ? "list" : "map";
+  if (!isMethod(name)) return unsupported(`the method ${name}()`);
+  if (!METHODS[name]!.on.includes(receiver)) {
+    // A collection's text and Object.equals are Groovy-specific; any other method is one Groovy lacks.
+    if (name === "toString" || name === "equals") return unsupported(`the ${receiver} method ${name}()`);
+    return fail(`MissingMethodException: no method ${name}() for ${describe(object)}`);
+  }
   if (typeof object === "string") {
-    if (!STRING_METHODS.has(name)) return unsupported(`the string method ${name}()`);
     switch (name) {
       case "toString":
       case "trim":
@@ -483,13 +245,10 @@ function callMethod(node: Extract<Node, { kind: "call" }>, scope: Scope): Json {
         return object.slice(from, to);
       }
     }
+    return unsupported(`the string method ${name}()`);
   }
-  if (typeof object === "number" || typeof object === "boolean") {
-    if (name === "toString" && args.length === 0) return String(object);
-    return unsupported(`the method ${name}() on ${describe(object)}`);
-  }
+  if (typeof object === "number" || typeof object === "boolean") return arity(0), String(object);
   if (Array.isArray(object)) {
-    if (!LIST_METHODS.has(name) || name === "toString") return unsupported(`the list method ${name}()`);
     if (name === "size") return arity(0), object.length;
     if (name === "isEmpty") return arity(0), object.length === 0;
     if (name === "contains") return arity(1), object.some((x) => groovyEquals(x, args[0]!));
@@ -497,7 +256,6 @@ function callMethod(node: Extract<Node, { kind: "call" }>, scope: Scope): Json {
     const i = int(args[0]);
     return object[i < 0 ? object.length + i : i] ?? fail(`IndexOutOfBoundsException: get(${i}) of a list of ${object.length}`);
   }
-  if (!isMap(object) || !MAP_METHODS.has(name)) return unsupported(`the map method ${name}()`);
   if (name === "size") return arity(0), Object.keys(object).length;
   if (name === "isEmpty") return arity(0), Object.keys(object).length === 0;
   arity(1);
@@ -552,7 +310,7 @@ export function renderTemplate(text: string, scope: Scope): Rendered {
   for (const span of spans) {
     const expression = text.slice(span.start, span.end);
     const value = evaluateBody(span.body);
-    const result = value.ok ? evaluate(value.node, scope) : ({ ok: false, kind: "unsupported", message: value.unsupported } as const);
+    const result = value.ok ? evaluate(value.node, scope) : ({ ok: false, kind: "unsupported", message: value.construct } as const);
     if (!result.ok) return { ok: false, problem: { kind: result.kind, expression, message: result.message } };
     const asText = groovyText(result.value);
     if (!asText.ok) return { ok: false, problem: { kind: "unsupported", expression, message: `the value is ${asText.message}` } };
@@ -569,7 +327,7 @@ export function evaluateTemplateValue(text: string, scope: Scope): { ok: true; v
   const { spans } = findSpans(trimmed);
   if (spans.length === 1 && spans[0]!.start === 0 && spans[0]!.end === trimmed.length) {
     const parsed = evaluateBody(spans[0]!.body);
-    if (!parsed.ok) return { ok: false, problem: { kind: "unsupported", expression: trimmed, message: parsed.unsupported } };
+    if (!parsed.ok) return { ok: false, problem: { kind: "unsupported", expression: trimmed, message: parsed.construct } };
     const result = evaluate(parsed.node, scope);
     return result.ok ? { ok: true, value: result.value } : { ok: false, problem: { kind: result.kind, expression: trimmed, message: result.message } };
   }
@@ -595,7 +353,7 @@ export function unsupportedIn(text: string): TemplateProblem[] {
   const out: TemplateProblem[] = [];
   for (const span of spans) {
     const parsed = evaluateBody(span.body);
-    if (!parsed.ok) out.push({ kind: "unsupported", expression: text.slice(span.start, span.end), message: parsed.unsupported });
+    if (!parsed.ok) out.push({ kind: "unsupported", expression: text.slice(span.start, span.end), message: parsed.construct });
   }
   if (unclosedAt !== undefined) out.push({ kind: "unsupported", expression: text.slice(unclosedAt, unclosedAt + 60), message: `"\${" is never closed` });
   return out;

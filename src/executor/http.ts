@@ -11,6 +11,7 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { setTimeout as delay } from "node:timers/promises";
 import { findSpans, renderTemplate, resolvePath, type Json, type Scope, type TemplateProblem } from "./expression.js";
+import { replaceExpressions } from "../saviynt/expression/index.js";
 
 export interface HttpRequest {
   method: string;
@@ -452,7 +453,7 @@ export class Session {
       record(method, path, null, "fail", "httpParams uses ${refresh_token} but the auth block has no refreshToken");
       return { ok: false, reason: "no refresh token" };
     }
-    const substituted = spans.length > 0 ? paramsText.replace(/\$\{\s*refresh_token\s*\}/g, () => this.refreshToken!) : paramsText;
+    const substituted = spans.length > 0 ? (replaceExpressions(paramsText, () => this.refreshToken!) ?? paramsText) : paramsText;
     let params: Record<string, Json>;
     try {
       const parsed = JSON.parse(substituted) as Json;

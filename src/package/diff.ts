@@ -15,6 +15,7 @@ import { createHash } from "node:crypto";
 import type { PackageAttribute, PackageModel } from "./model.js";
 import { Binding, parseJsonWithBindings } from "./read.js";
 import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
+import { parseExpression, replaceExpressions, subtrees } from "../saviynt/expression/index.js";
 
 export type DiffScope = "package" | "summary" | "connection" | "attribute";
 export type DiffOp = "added" | "removed" | "changed";
@@ -120,18 +121,18 @@ function isSecretKey(key: string): boolean {
 }
 
 /**
- * A value that names a credential without holding it: only `${…}` bindings (without quotes
- * inside, which could hide a Groovy string literal), savpkg's `@@NAME@@` placeholders and
- * an auth scheme word. Such values stay visible so that reviews can see wiring changes.
+ * A value that names a credential without holding it: only `${…}` bindings (that parse and hold
+ * no string literal, which could hide a credential), savpkg's `@@NAME@@` placeholders and an
+ * auth scheme word. Such values stay visible so that reviews can see wiring changes.
  */
 function isReferenceOnly(value: string): boolean {
-  let rest = value;
-  let guard = 0;
-  while (rest.includes("${") && guard++ < 100) {
-    const next = rest.replace(/\$\{[^{}"']*\}/g, "");
-    if (next === rest) return false;
-    rest = next;
-  }
+  let references = true;
+  let rest = replaceExpressions(value, (span) => {
+    const parsed = parseExpression(span.body);
+    if (!parsed.ok || [...subtrees(parsed.node)].some((n) => n.kind === "literal" && typeof n.value === "string")) references = false;
+    return "";
+  });
+  if (rest === undefined || !references) return false;
   rest = rest.replace(/@@[A-Za-z0-9_:./-]+@@/g, "").replace(/\b(Bearer|Basic|Token|Bot|SSWS|OAuth)\b/gi, "");
   return rest.trim() === "" && value.trim() !== "";
 }

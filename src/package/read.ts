@@ -26,6 +26,7 @@ import type {
   ReadResult,
 } from "./model.js";
 import { ENTRY_NAME_PATTERN, REST_ATTRIBUTES, SECRET_ATTRIBUTES, SOAP_ATTRIBUTES } from "../saviynt/t2p.js";
+import { expressionEnd } from "../saviynt/expression/index.js";
 
 export type { ReadResult } from "./model.js";
 
@@ -631,11 +632,11 @@ export function parseJsonWithBindings(text: string): JsonParse {
       continue;
     }
     if (c === "$" && text[i + 1] === "{") {
-      const end = bindingEnd(text, i + 1);
+      const end = expressionEnd(text, i);
       if (end < 0) return strict;
-      expressions.push(text.slice(i, end + 1));
+      expressions.push(text.slice(i, end));
       out += JSON.stringify(`\uE000${expressions.length - 1}\uE001`);
-      i = end;
+      i = end - 1;
       continue;
     }
     out += c;
@@ -660,27 +661,6 @@ export function parseJsonWithBindings(text: string): JsonParse {
     return value;
   };
   return { ok: true, value: restore(parsed.value) };
-}
-
-/** Index of the `}` closing the `${` whose `{` is at `open`; brace-depth and quote aware; -1 if none. */
-function bindingEnd(text: string, open: number): number {
-  let depth = 0;
-  let quote: string | null = null;
-  for (let i = open; i < text.length; i++) {
-    const c = text[i]!;
-    if (quote) {
-      if (c === "\\") i++;
-      else if (c === quote) quote = null;
-      continue;
-    }
-    if (c === "'" || c === '"') quote = c;
-    else if (c === "{") depth++;
-    else if (c === "}") {
-      depth--;
-      if (depth === 0) return i;
-    }
-  }
-  return -1;
 }
 
 /**

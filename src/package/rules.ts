@@ -4,7 +4,7 @@
  * Saviynt JSON itself. Rules implement the defect classes of reference/saviynt-rest.md §6.2 and
  * the validator checklist §6.3; each document is also checked against its schema in schemas/saviynt/.
  */
-import { BINDING_ROOTS, findExpressions, findMissingDollar, USER_ATTRIBUTES } from "../saviynt/bindings.js";
+import { checkExpressions, findExpressions, findMissingDollar, replaceExpressions } from "../saviynt/expression/index.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { validatorFor } from "../core/schemas.js";
 import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
@@ -143,18 +143,11 @@ function checkHttpParams(attribute: string, text: string, path: (string | number
   const contentType = isObject(parent) && typeof parent.httpContentType === "string" ? parent.httpContentType : "application/json";
   if (!/json|x-www-form-urlencoded/i.test(contentType) && !text.trim().startsWith("{")) return;
   if (text.trim() === "") return;
-  const { spans, unclosedAt } = findExpressions(text);
-  if (unclosedAt !== undefined) {
-    report("PKG_HTTPPARAMS_INVALID", `httpParams has an unclosed "\${" at offset ${unclosedAt}`, attribute, path);
+  const replaced = replaceExpressions(text, () => "0");
+  if (replaced === undefined) {
+    report("PKG_HTTPPARAMS_INVALID", `httpParams has an unclosed "\${" at offset ${findExpressions(text).unclosedAt}`, attribute, path);
     return;
   }
-  let replaced = "";
-  let last = 0;
-  for (const span of spans) {
-    replaced += text.slice(last, span.start) + "0";
-    last = span.end;
-  }
-  replaced += text.slice(last);
   try {
     JSON.parse(replaced);
   } catch (error) {
@@ -167,20 +160,11 @@ function checkBindings(attribute: string, text: string, path: (string | number)[
     const snippet = text.slice(offset, offset + 40).split("}")[0];
     report("PKG_BINDING_MISSING_DOLLAR", `"${snippet}}" has no "$" and is sent literally`, attribute, path);
   }
-  const { spans } = findExpressions(text);
-  for (const span of spans) {
-    const head = /^\s*([A-Za-z_][A-Za-z0-9_]*)(?:\s*(?:\?\.|\.)\s*([A-Za-z_][A-Za-z0-9_]*))?/.exec(span.body);
-    if (!head) continue;
-    const root = head[1]!;
-    // Only simple paths are judged; Groovy code (loops, builders, closures) is beyond a linter.
-    if (/[;{]|\bnew\b|\bfor\b|\bdef\b/.test(span.body)) continue;
-    if (!BINDING_ROOTS.has(root) && !["null", "true", "false"].includes(root)) {
-      const hint = closest(root, BINDING_ROOTS);
-      report("PKG_BINDING_UNKNOWN", `"\${${root}…}" is not a Saviynt binding${hint ? ` — did you mean "${hint}"?` : ""}`, attribute, path);
-    } else if (root === "user" && head[2] && !USER_ATTRIBUTES.has(head[2])) {
-      const hint = closest(head[2], USER_ATTRIBUTES);
-      report("PKG_BINDING_UNKNOWN", `user.${head[2]} is not an identity attribute${hint ? ` — did you mean "user.${hint}"?` : ""}`, attribute, path);
-    }
+  // The allowlist of the tenant checker (saviynt/expression): a typo in a binding is a warning,
+  // any other construct is Groovy code Saviynt would run on its server.
+  for (const problem of checkExpressions(text)) {
+    const unknown = problem.kind === "unknown-root" || problem.kind === "unknown-attribute";
+    report(unknown ? "PKG_BINDING_UNKNOWN" : "PKG_EXPRESSION_NOT_ALLOWED", `${problem.message} (at offset ${problem.offset} of the value)`, attribute, path);
   }
 }
 

@@ -3,10 +3,10 @@
  * ajv (schemas/tenant.schema.json) decides structure; its errors are translated into one
  * diagnostic per problem (spectral's convertAjvErrors idea, engineering.md A1/B3). Then the
  * safety rules: plain fields may not carry `${`, `{{`, `}}` or control characters; expression
- * fields must stay inside the allowed subset (bindings.ts). Defaults are applied last.
+ * fields must stay inside the allowlist (saviynt/expression/). Defaults are applied last.
  */
 import type { ErrorObject } from "ajv";
-import { checkExpressionText } from "../saviynt/bindings.js";
+import { checkExpressionText } from "../saviynt/expression/index.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { escapePointer, pointerToPath } from "../core/json.js";
 import type { Located, LoadResult } from "./load.js";
@@ -430,7 +430,7 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
     }
     if (segments[0] === "$schema" || segments[0] === "extends") return;
     if (isExpressionField(segments)) {
-      for (const problem of checkExpressionText(node, closest)) {
+      for (const problem of checkExpressionText(node)) {
         const code: Code = {
           unbalanced: "EXPR_UNBALANCED",
           quote: "EXPR_QUOTE",

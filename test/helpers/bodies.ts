@@ -2,7 +2,7 @@
  * Parses an httpParams body that may hold unquoted `${…}` bindings (`{"agentId": ${account.accountID}}`):
  * each unquoted binding becomes the string "⟨raw⟩${…}" so bodies can be compared as JSON.
  */
-import { findExpressions } from "../../src/saviynt/bindings.js";
+import { findExpressions } from "../../src/saviynt/expression/index.js";
 
 export function parseBody(text: string): unknown {
   const { spans } = findExpressions(text);
