@@ -472,12 +472,20 @@ function applyDefaults(node: unknown, schema: Record<string, unknown> | undefine
   return obj;
 }
 
+/** Resolved `$ref` nodes by schema node: the schema never changes, and every tenant asks again. */
+const resolvedRefs = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
+
 function resolveRef(schema: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
   const ref = schema?.$ref;
   if (typeof ref !== "string") return schema;
-  let node: unknown = tenantSchema();
-  for (const part of ref.replace(/^#\//, "").split("/")) node = (node as Record<string, unknown>)[part];
-  return { ...(node as Record<string, unknown>), ...schema, $ref: undefined };
+  let resolved = resolvedRefs.get(schema!);
+  if (!resolved) {
+    let node: unknown = tenantSchema();
+    for (const part of ref.replace(/^#\//, "").split("/")) node = (node as Record<string, unknown>)[part];
+    resolved = { ...(node as Record<string, unknown>), ...schema, $ref: undefined };
+    resolvedRefs.set(schema!, resolved);
+  }
+  return resolved;
 }
 
 /** A default for a field the binding map always sets never reaches CXone: say so (render.ts: the map wins). */
