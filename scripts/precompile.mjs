@@ -1,7 +1,7 @@
 /**
  * Build-time compilation of what savpkg would otherwise compile on every start (issue 7):
  * the JSON Schemas in schemas/ become ajv standalone validators (ajv.js.org/standalone,
- * reference/engineering.md B3) and the Handlebars templates in templates/ become template
+ * docs/engineering-notes.md#schema-validation) and the Handlebars templates in templates/ become template
  * specifications for the Handlebars runtime (handlebarsjs.com/api-reference/compilation, precompile).
  *
  * The output is one ES module with the shape of src/generated/precompiled.ts:

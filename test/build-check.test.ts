@@ -14,6 +14,7 @@ import { compileTenant } from "../src/build/compile.js";
 import { hasErrors } from "../src/core/diagnostics.js";
 import { loadTenant } from "../src/tenant/load.js";
 import { schemasAt } from "../src/core/schemas.js";
+import { AGENT_RESPONSE_FIELDS, TEAM_RESPONSE_FIELDS } from "../src/tenant/cxone-fields.js";
 import { assertBuilt, copyExamples, runSavpkg, snapshotTree, tempDir } from "./helpers/spawn.js";
 
 let work: ReturnType<typeof tempDir>;
@@ -126,7 +127,7 @@ describe("savpkg build --check", () => {
     try {
       const all = await check();
       expect(all.code).toBe(1);
-      expect(problems(all.stderr)).toEqual(["dist-packages/old/INCONTACT.zip error BUILD_EXTRA dist-packages/old/INCONTACT.zip has no tenant file that builds it"]);
+      expect(problems(all.stderr)).toEqual(["dist-packages/old/INCONTACT.zip error BUILD_EXTRA dist-packages/old/INCONTACT.zip has no tenant file that builds it; savpkg did not record it, so a build leaves it: delete it if it is not needed"]);
       const explicit = await check(["tenants/acme-dev.yaml", "tenants/acme-prod.yaml"]);
       expect(explicit.code, explicit.stderr).toBe(0);
     } finally {
@@ -204,6 +205,9 @@ function candidates(path: Path, value: unknown): unknown[] {
   if (typeof value === "boolean") return [!value];
   if (typeof value === "number") return [value + 1, value - 1, value * 2];
   if (typeof value !== "string") return [];
+  // Import maps name CXone response fields (validation refuses others): another real field.
+  const fields = path[1] === "accountAttributes" ? AGENT_RESPONSE_FIELDS : path[1] === "entitlementTypes" ? TEAM_RESPONSE_FIELDS : undefined;
+  if (path[0] === "import" && fields) return fields.filter((f) => f !== value).slice(0, 2);
   const schemaKey = path.map((s) => (typeof s === "number" ? 0 : s));
   const enums = schemasAt(schemaKey).flatMap((s) => (Array.isArray(s.enum) ? (s.enum as unknown[]) : []));
   const bumped = value.replace(/(\d+)(?!.*\d)/, (n) => String(Number(n) + 1));

@@ -63,7 +63,7 @@ describe("bad input fails cleanly", () => {
   test("a missing tenant file exits 2", () => {
     const r = savpkg(["validate", "nope.yaml"]);
     expect(r.code).toBe(2);
-    expect(r.stderr).toContain("error TENANT_NOT_FOUND no such tenant file: nope.yaml");
+    expect(r.stderr).toContain("error TENANT_NOT_FOUND no such file: nope.yaml");
   });
 
   test("an unknown command or flag exits 2", () => {
@@ -75,7 +75,7 @@ describe("bad input fails cleanly", () => {
     const r = savpkg(["validate", "nope.yaml", "--format", "json"]);
     expect(r.code).toBe(2);
     expect(JSON.parse(r.stdout)).toEqual({
-      diagnostics: [{ code: "TENANT_NOT_FOUND", severity: "error", message: "no such tenant file: nope.yaml", file: "nope.yaml" }],
+      diagnostics: [{ code: "TENANT_NOT_FOUND", severity: "error", message: "no such file: nope.yaml", file: "nope.yaml" }],
       summary: { errors: 1, warnings: 0 },
     });
   });

@@ -3,7 +3,7 @@
  * binary is spawned under different time zones, locales, working directories, umasks, wall-clock
  * times (a preload shifts Date by years) and file creation orders; every run must give the same
  * bytes. The package time comes only from the tenant's `package.exportedAt`, else
- * SOURCE_DATE_EPOCH, else 1985-10-26T08:15:00Z (engineering.md C1.2).
+ * SOURCE_DATE_EPOCH, else 1985-10-26T08:15:00Z (docs/engineering-notes.md#package-time).
  */
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { join } from "node:path";

@@ -13,7 +13,8 @@ import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { ExecutorContext, nodeTransport, reconcile, runImport, runProvision, type HttpRequest, type Transport } from "../src/executor/index.js";
-import { loadSeed, startSimulator, type Simulator, type SimulatorOptions } from "../src/simulator/index.js";
+import { loadSeed, type Simulator, type SimulatorOptions } from "../src/simulator/index.js";
+import { runningSimulator } from "./helpers/simulator.js";
 
 const SEED_FILE = join(import.meta.dirname, "fixtures/simulator/acme-seed.json");
 const CLIENT = { clientId: "exec-test-client", clientSecret: "exec=secret+1" };
@@ -21,11 +22,8 @@ const KEY = { accessKeyId: "EXECKEY0001", accessKeySecret: "exec-key-secret" };
 const BASIC = `Basic ${Buffer.from(`${CLIENT.clientId}:${CLIENT.clientSecret}`).toString("base64")}`;
 const HEADERS = { Authorization: "${access_token}", Accept: "application/json" };
 
-async function start(options: SimulatorOptions = {}): Promise<Simulator> {
-  const { seed } = loadSeed(SEED_FILE);
-  const sim = await startSimulator({ seed, clients: [CLIENT], accessKeys: [KEY], ...options });
-  onTestFinished(() => sim.stop());
-  return sim;
+function start(options: SimulatorOptions = {}): Promise<Simulator> {
+  return runningSimulator({ clients: [CLIENT], accessKeys: [KEY], ...options });
 }
 
 function auth(sim: Simulator, overrides: Record<string, unknown> = {}) {

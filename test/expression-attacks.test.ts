@@ -1,6 +1,6 @@
 /**
  * The Groovy attack corpus (test/fixtures/groovy-attacks/payloads.json, issue 11): every payload is
- * refused in every expression field of the tenant schema (found by its `x-expression` annotation),
+ * refused in every expression field of the tenant schema (found by the `x-expression` annotation of the compiler's complete schema),
  * written in the tenant file and given with --set, each time with one located diagnostic that
  * points at the construct inside the value and names it; and the lint rules flag the same payloads
  * inside a package read from elsewhere. No payload ever reaches a package.
@@ -20,29 +20,37 @@ const repo = resolve(import.meta.dirname, "..");
 const corpus = JSON.parse(readFileSync(join(repo, "test/fixtures/groovy-attacks/payloads.json"), "utf8")) as {
   payloads: { kind: string; payload: string; names: string; at: string }[];
 };
+// Shapes (and the names a map allows) are in the published schema; the x-expression marker is in the
+// compiler's complete schema at the same path.
 const schema = JSON.parse(readFileSync(join(repo, "schemas/tenant.schema.json"), "utf8")) as Record<string, unknown>;
+const complete = JSON.parse(readFileSync(join(repo, "schemas/tenant-complete.schema.json"), "utf8")) as Record<string, unknown>;
 
 type Schema = Record<string, unknown>;
 
-/** Paths (keys of nested objects) of every field whose schema carries `x-expression: true`. */
-function expressionFields(node: Schema, path: string[] = []): string[][] {
-  const resolved = typeof node.$ref === "string" ? (((schema.$defs as Record<string, Schema>)[node.$ref.replace("#/$defs/", "")] ?? {}) as Schema) : node;
+const deref = (node: Schema): Schema => (typeof node.$ref === "string" ? (((schema.$defs as Record<string, Schema>)[node.$ref.replace("#/$defs/", "")] ?? {}) as Schema) : node);
+const isExpression = (node: Schema | undefined): boolean => node?.["x-expression"] === true;
+
+/** Paths (keys of nested objects) of every field whose complete schema carries `x-expression: true`. */
+function expressionFields(shape: Schema, marks: Schema | undefined, path: string[] = []): string[][] {
+  const resolved = deref(shape);
   const out: string[][] = [];
+  const markProps = (marks?.properties ?? {}) as Record<string, Schema>;
   for (const [key, sub] of Object.entries((resolved.properties ?? {}) as Record<string, Schema>)) {
-    if (sub["x-expression"] === true) out.push([...path, key]);
-    else out.push(...expressionFields(sub, [...path, key]));
+    if (isExpression(markProps[key])) out.push([...path, key]);
+    else out.push(...expressionFields(sub, markProps[key], [...path, key]));
   }
   const extra = resolved.additionalProperties as Schema | undefined;
   if (extra && typeof extra === "object") {
     // A map whose values are expressions: every name its propertyNames allow is a field.
     const names = ((resolved.propertyNames as Schema | undefined)?.enum ?? []) as string[];
-    if (extra["x-expression"] === true) for (const name of names) out.push([...path, name]);
-    else for (const name of names) out.push(...expressionFields(extra, [...path, name]));
+    const extraMarks = marks?.additionalProperties as Schema | undefined;
+    if (isExpression(extraMarks)) for (const name of names) out.push([...path, name]);
+    else for (const name of names) out.push(...expressionFields(extra, extraMarks, [...path, name]));
   }
   return out;
 }
 
-const FIELDS = expressionFields(schema);
+const FIELDS = expressionFields(schema, complete);
 const temp = mkdtempSync(join(tmpdir(), "savpkg-attacks-"));
 afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
@@ -139,7 +147,7 @@ describe.each(corpus.payloads)("$kind: $payload", ({ payload, names, at }) => {
               connection: "userAuth",
               url: `https://api.example.com/agents/${payload}`,
               httpMethod: "POST",
-              // Unquoted, as bindings of numbers are written (§5.9a): the payload's text is verbatim.
+              // Unquoted, as bindings of numbers are written (docs/saviynt-rest-format.md#official-package): the payload's text is verbatim.
               httpParams: `{"firstName": ${payload}}`,
               httpHeaders: { Authorization: "${access_token}", "X-Note": payload },
               httpContentType: "application/json",

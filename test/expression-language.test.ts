@@ -51,7 +51,7 @@ describe("the tree", () => {
 });
 
 describe("the allowlist", () => {
-  // Expressions of the official package, our templates and the documented idioms (§4.6).
+  // Expressions of the official package, our templates and the documented idioms (docs/saviynt-rest-format.md#bindings).
   const accepted = [
     "user.firstname",
     "user.middlename==null?'':user.middlename",

@@ -1,5 +1,5 @@
 /**
- * One minimal failing document per lint rule (reference/saviynt-rest.md §6.2, §6.3), each asserting
+ * One minimal failing document per lint rule (docs/saviynt-rest-format.md#lint-rules), each asserting
  * exactly the code and JSON path reported, plus the clean case: our own rendered documents.
  */
 import { resolve } from "node:path";

@@ -36,16 +36,16 @@ interface Change {
 
 const absolute = (path: string) => `${BASE}${path}`;
 const importUrlChange = (path: string, query: string): Change => ({
-  reason: "absolute URL (Saviynt has no base URL) with explicit paging (cxone-api.md §3, saviynt-rest.md §2.6)",
+  reason: "absolute URL (Saviynt has no base URL) with explicit paging (docs/cxone-contract.md#agents, docs/saviynt-rest-format.md#relative-urls)",
   now: absolute(`${path}?${query}`),
 });
 const nextUrl: Change = {
-  reason: "null-safe at every level and stops on a null, missing or empty _links.next, and on a 204 page without a body (cxone-api.md §8.4)",
+  reason: "null-safe at every level and stops on a null, missing or empty _links.next, and on a 204 page without a body (docs/cxone-contract.md#simulator-lists)",
   now: "${response?.completeResponseMap?._links?.next ?: null}",
 };
 const agentRefString: Change = { reason: "agentId is a string in the v34 team-membership request schema", now: "${account.accountID}" };
 const bodyMoved = (field: string, now: unknown, attribute = "UpdateAccountJSON"): Change => ({
-  reason: `${attribute}: single-agent PUT takes {"agent":{…}}, not {"agents":[…]} (cxone-api.md §3, §7.2)`,
+  reason: `${attribute}: single-agent PUT takes {"agent":{…}}, not {"agents":[…]} (docs/cxone-contract.md#agents, #official-package)`,
   now,
   movedTo: `call[0].httpParams{}.agent.${field}`,
 });
@@ -55,11 +55,11 @@ const CHANGES: Record<string, Record<string, Change>> = {
   ImportAccountEntJSON: {
     "accountParams.call.call1.http.url": importUrlChange("/agents", "top=50&skip=0&orderBy=agentId"),
     "accountParams.call.call1.colsToPropsMap.email": {
-      reason: "`email` is not a Saviynt account column (saviynt-rest.md §3.6); the address goes to customproperty7",
+      reason: "`email` is not a Saviynt account column (docs/saviynt-rest-format.md#target-columns); the address goes to customproperty7",
       now: undefined,
     },
     "accountParams.call.call1.colsToPropsMap.status": {
-      reason: "status comes from statusColumn + activeStatus; mapping isActive straight to status is defect #2 of saviynt-rest.md §6.1",
+      reason: "status comes from statusColumn + activeStatus; mapping isActive straight to status is defect #2 of docs/saviynt-rest-format.md#lint-rules",
       now: undefined,
     },
     "accountParams.call.call1.pagination.nextUrl.nextUrlPath": nextUrl,
@@ -71,7 +71,7 @@ const CHANGES: Record<string, Record<string, Change>> = {
       now: "application/json",
     },
     "acctEntParams.entTypes.Teams.call.call1.listField": {
-      reason: "GET /teams/{id} returns the members at teams[0].agents, not at the top level (cxone-api.md §7.4)",
+      reason: "GET /teams/{id} returns the members at teams[0].agents, not at the top level (docs/cxone-contract.md#official-package)",
       now: "teams[0].agents",
     },
   },
@@ -79,7 +79,7 @@ const CHANGES: Record<string, Record<string, Change>> = {
     "call[0].url": { reason: "absolute URL", now: absolute("/agents") },
     "call[0].httpParams{}.agents[0].middleName": { reason: "null-safe: an identity without a middle name sends \"\"", now: "${user.middlename==null?'':user.middlename}" },
     "call[0].httpParams{}.agents[0].userName": {
-      reason: "CXone requires an email-shaped userName (cxone-api.md §3, §7.6); Saviynt usernames are not",
+      reason: "CXone requires an email-shaped userName (docs/cxone-contract.md#agents, #official-package); Saviynt usernames are not",
       now: "${user.email}",
     },
     "call[0].httpParams{}.agents[0].userId": {
@@ -114,7 +114,7 @@ const CHANGES: Record<string, Record<string, Change>> = {
   },
   RemoveAccessJSON: {
     "call[0].url": {
-      reason: "DELETE /teams/{id}/agents requires transferTeamId: every agent must stay in a team (cxone-api.md §4, §7.3)",
+      reason: "DELETE /teams/{id}/agents requires transferTeamId: every agent must stay in a team (docs/cxone-contract.md#teams, #official-package)",
       now: absolute("/teams/${entitlementValue.entitlementID}/agents?transferTeamId=1299"),
     },
     "call[0].httpParams{}.agents[0].agentId": agentRefString,

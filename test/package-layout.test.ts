@@ -1,5 +1,5 @@
 /**
- * The built zip has the native T2P layout of reference/saviynt-rest.md §5: two root entries with
+ * The built zip has the native T2P layout of docs/saviynt-rest-format.md#t2p: two root entries with
  * one stamp, one connection whose key = connectionname = Objects.connection[0], 24 attributes in
  * exporter order, ConnectionJSON "", formdata null, credentialSaveStatus false, LF files without a
  * final newline, CRLF pretty inner documents, pure ASCII, fixed mode and DOS time.

@@ -16,7 +16,7 @@ import { fc, test as propTest } from "@fast-check/vitest";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { loadTenant } from "../src/tenant/load.js";
 import { renderAttributes, TEMPLATE_COMPILE_OPTIONS } from "../src/tenant/render.js";
-import { AJV_OPTIONS, configureAjv, readSchemaFile, validatorFor } from "../src/core/schemas.js";
+import { AJV_OPTIONS, COMPLETE_TENANT_SCHEMA, configureAjv, readSchemaFile, validatorFor } from "../src/core/schemas.js";
 import { validateTenant } from "../src/tenant/validate.js";
 import { precompiledModuleSource, templatesModuleSource } from "../scripts/precompile.mjs";
 
@@ -58,11 +58,14 @@ function tenantValues(): { name: string; value: Record<string, unknown> }[] {
 
 /** A validator compiled at run time exactly as schema.ts does it (its own Ajv: schema ids are per instance). */
 function compiledValidator(name: string): Validator {
-  return configureAjv(new Ajv2020({ ...AJV_OPTIONS })).compile(readSchemaFile(name)) as Validator;
+  const instance = configureAjv(new Ajv2020({ ...AJV_OPTIONS }));
+  // The compiler's tenant schema refers to the published one by its $id.
+  if (name === COMPLETE_TENANT_SCHEMA) instance.addSchema(readSchemaFile("tenant.schema.json"));
+  return instance.compile(readSchemaFile(name)) as Validator;
 }
 
 let tenantValidator: Validator | undefined;
-const compiledTenantValidator = () => (tenantValidator ??= compiledValidator("tenant.schema.json"));
+const compiledTenantValidator = () => (tenantValidator ??= compiledValidator(COMPLETE_TENANT_SCHEMA));
 
 /** The same verdict and the same errors, in the same order. */
 function expectSameVerdict(compiled: Validator, standalone: Validator, data: unknown) {
@@ -78,27 +81,28 @@ describe("standalone validators", () => {
       "saviynt/connection-json.schema.json",
       "saviynt/import-account-ent-json.schema.json",
       "saviynt/provisioning-json.schema.json",
+      "tenant-complete.schema.json",
       "tenant.schema.json",
     ]);
     // Under vitest src/generated/precompiled.ts is the empty stand-in: validatorFor compiles.
     expect(validatorFor("tenant.schema.json")).not.toBe(generated.validators["tenant.schema.json"]);
   });
 
-  test("tenant.schema.json: same verdict and errors on the examples and the invalid corpus", () => {
+  test("tenant-complete.schema.json: same verdict and errors on the examples and the invalid corpus", () => {
     const values = tenantValues();
     expect(values.length).toBeGreaterThan(40);
-    const compiled = compiledValidator("tenant.schema.json");
+    const compiled = compiledValidator(COMPLETE_TENANT_SCHEMA);
     let invalid = 0;
     for (const { value } of values) {
-      expectSameVerdict(compiled, generated.validators["tenant.schema.json"]!, value);
+      expectSameVerdict(compiled, generated.validators[COMPLETE_TENANT_SCHEMA]!, value);
       if (!compiled(value)) invalid++;
     }
     expect(invalid).toBeGreaterThan(20);
   });
 
-  test("tenant.schema.json: same errors for wrong types, unknown keys, bad formats and missing keys", () => {
+  test("tenant-complete.schema.json: same errors for wrong types, unknown keys, bad formats and missing keys", () => {
     const dev = loadTenant("acme-dev.yaml", { cwd: examples }).value!;
-    const compiled = compiledValidator("tenant.schema.json");
+    const compiled = compiledValidator(COMPLETE_TENANT_SCHEMA);
     const mutations: ((v: any) => void)[] = [
       (v) => (v.import.pageSize = "lots"),
       (v) => (v.import.pageSize = 0),
@@ -116,7 +120,7 @@ describe("standalone validators", () => {
       const value = structuredClone(dev);
       mutate(value);
       expect(compiled(value)).toBe(false);
-      expectSameVerdict(compiled, generated.validators["tenant.schema.json"]!, value);
+      expectSameVerdict(compiled, generated.validators[COMPLETE_TENANT_SCHEMA]!, value);
     }
   });
 
@@ -141,7 +145,7 @@ describe("standalone validators", () => {
     "https://example.com/\u00e9",
   ];
   propTest.prop([fc.oneof(fc.constantFrom(...urlEdgeCases), fc.webUrl({ withQueryParameters: true, withFragments: true }), fc.webUrl(), fc.string({ unit: "binary-ascii" }), fc.string().map((s) => `https://${s}`))], { numRuns: 300 })(
-    "tenant.schema.json: URL fields get the same verdict and errors as with ajv-formats' own check",
+    "tenant-complete.schema.json: URL fields get the same verdict and errors as with ajv-formats' own check",
     (url) => {
       const dev = loadTenant("acme-dev.yaml", { cwd: examples }).value as any;
       const compiled = compiledTenantValidator();
@@ -149,7 +153,7 @@ describe("standalone validators", () => {
         const value = structuredClone(dev);
         if (field === "apiBaseUrl") value.cxone.apiBaseUrl = url;
         else value.cxone.auth.tokenUrl = url;
-        expectSameVerdict(compiled, generated.validators["tenant.schema.json"]!, value);
+        expectSameVerdict(compiled, generated.validators[COMPLETE_TENANT_SCHEMA]!, value);
       }
     },
   );
@@ -205,7 +209,7 @@ describe("precompiled templates", () => {
     const context = { connection: { name: "InContact_DEV" }, calls: [{ url: "https://a" }, { url: "https://b" }] };
     expect(precompiled(context)).toBe(compiled(context));
     expect(JSON.parse(precompiled(context))).toEqual({ name: "InContact_DEV", calls: ["https://a", "https://b"] });
-    // strict (engineering.md B4): a field the context does not have is an error, not "".
+    // strict (docs/engineering-notes.md#handlebars): a field the context does not have is an error, not "".
     const failure = (render: (c: unknown) => string, c: unknown) => {
       try {
         render(c);

@@ -1,5 +1,5 @@
 /**
- * Property tests for tenant input (issue 3 §8, reference/engineering.md C3 "Properties worth writing").
+ * Property tests for tenant input (issue 3 §8, docs/engineering-notes.md#testing "Properties worth writing").
  * Seeded and replayable: a failure prints its seed and path; re-run with the same `seed` (and `path`).
  *
  * 1. Any string in any plain string field of a valid tenant either gets exactly the diagnostic the

@@ -1,5 +1,5 @@
 /**
- * readPackage refuses hostile or broken zips (issue 5 item 1, reference/engineering.md C4):
+ * readPackage refuses hostile or broken zips (issue 5 item 1, docs/engineering-notes.md#zip-reading):
  * one crafted archive per refusal, each must give exactly one one-line error, no model, fatal.
  */
 import { readFileSync } from "node:fs";

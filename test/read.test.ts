@@ -1,5 +1,5 @@
 /**
- * readPackage on what real exports contain (reference/saviynt-rest.md §5): the official fixture,
+ * readPackage on what real exports contain (docs/saviynt-rest-format.md#t2p): the official fixture,
  * our own packages, and export-shaped fixtures of other connectors. Each folder under
  * test/fixtures/read/ is a case (adding one adds a test): case.json names the input (the official
  * zip or an export.json described package), the expected fatality and diagnostic codes; inspect

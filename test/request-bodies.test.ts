@@ -1,6 +1,6 @@
 /**
  * Every rendered request is checked against its CXone operation in
- * ../shared/reference/cxone-openapi-subset.yaml: the path and method exist, required query
+ * test/fixtures/cxone/openapi-subset.yaml: the path and method exist, required query
  * parameters are present, and the body — with each Saviynt binding replaced by a typed sample —
  * validates against the operation's request schema.
  */
@@ -68,7 +68,7 @@ function requestSchema(path: string, method: string): unknown {
   const schema = structuredClone(Object.values(operation.requestBody.content)[0]!.schema) as Record<string, unknown>;
   // Spec defect (S1 merge artifact): PUT /agents/{id} declares `required: [agentId]` at the top
   // although its only property is `agent` and additionalProperties is false; agentId is required
-  // inside `agent` (cxone-api.md §3). Drop the unsatisfiable top-level requirement.
+  // inside `agent` (docs/cxone-contract.md#agents). Drop the unsatisfiable top-level requirement.
   if (path.endsWith("/agents/{agentId|userId}") && method === "put") delete schema.required;
   return JSON.parse(JSON.stringify(schema).replace(/"#\/components\//g, '"cxone#/components/'));
 }

@@ -7,36 +7,58 @@
  * ConnectionJSON.json, and that file has mode 0600.
  *
  * New commands (inspect, lint, diff, simulate, ...) are one entry in COMMANDS; a test fails when
- * the CLI has a command this list does not cover.
+ * the CLI has a command this list does not cover. Commands that talk to Saviynt EIC (plan, deploy,
+ * pull) run against a fresh fake EIC whose API password is a canary too.
  */
 import { COMMANDS as CLI_COMMANDS } from "../src/cli/commands/index.js";
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
+import { startFakeEic, type FakeEicKnobs } from "../src/eic-fake/index.js";
 import { RENDERED_ATTRIBUTES } from "../src/saviynt/t2p.js";
 import { runCli } from "./helpers/cli.js";
 import { readZipEntries } from "./helpers/zip-entries.js";
 
-const CANARIES = {
+/** The EIC API user's password (the user name is not a secret: errors name it). */
+const EIC_USER = "canary-deployer";
+const EIC_PASSWORD = "CANARY-7f3a91c2-eic-password";
+const WRONG_EIC_PASSWORD = "CANARY-7f3a91c2-wrong-eic-password";
+/** Stands for the fake EIC's URL in a case's argv. */
+const EIC = "@EIC@";
+
+const CXONE_CANARIES = {
   CXONE_CLIENT_ID: "CANARY-7f3a91c2-client-id",
   CXONE_CLIENT_SECRET: "CANARY-7f3a91c2-client-secret",
   CXONE_ACCESS_KEY_ID: "CANARY-7f3a91c2-access-key-id",
   CXONE_ACCESS_KEY_SECRET: "CANARY-7f3a91c2-access-key-secret",
 };
+const CANARIES = { ...CXONE_CANARIES, SAVIYNT_USERNAME: EIC_USER, SAVIYNT_PASSWORD: EIC_PASSWORD };
+
+/** The canaries without one variable (a secret that is not set). */
+function withoutEnv(name: keyof typeof CANARIES): Record<string, string> {
+  const { [name]: _removed, ...rest } = CANARIES;
+  return rest;
+}
+
 /** A fourth tenant reads its refresh token from a file, so `{file: …}` references are covered too. */
 const FILE_CANARY = "CANARY-7f3a91c2-refresh-token-from-file";
 
 const b64 = (text: string) => Buffer.from(text, "utf8").toString("base64");
 /** Each needle and a name saying which secret and which encoding leaked. */
 const NEEDLES: [string, string][] = [
-  ...Object.entries(CANARIES).flatMap(([name, value]): [string, string][] => [
+  ...Object.entries(CXONE_CANARIES).flatMap(([name, value]): [string, string][] => [
     [value, name],
     [b64(value), `base64(${name})`],
   ]),
   [FILE_CANARY, "refresh token file"],
   [b64(FILE_CANARY), "base64(refresh token file)"],
   [b64(`${CANARIES.CXONE_CLIENT_ID}:${CANARIES.CXONE_CLIENT_SECRET}`), "Basic client_id:client_secret"],
+  ...[EIC_PASSWORD, WRONG_EIC_PASSWORD].flatMap((value): [string, string][] => [
+    [value, "EIC password"],
+    [b64(value), "base64(EIC password)"],
+    [b64(`${EIC_USER}:${value}`), "Basic EIC user:password"],
+  ]),
 ];
 
 function leaksIn(text: string): string[] {
@@ -107,6 +129,10 @@ interface CommandCase {
   command: string;
   /** Commands run first in the same workspace (e.g. a build whose zip is read); their output is checked too. */
   before?: string[][];
+  /** Exit codes the `before` commands may end with (default 0; plan says 1 for "changes"). */
+  beforeExit?: number[];
+  /** Knobs of the fake EIC the case runs against (when its argv names EIC). */
+  knobs?: Partial<FakeEicKnobs>;
   argv: string[];
   /** Environment: the canaries unless a case removes some. */
   env?: Record<string, string>;
@@ -117,13 +143,15 @@ interface CommandCase {
 }
 
 const ALL = ["build", "--all", "tenants"];
+const DEV_PROD = ["tenants/acme-dev.yaml", "tenants/acme-prod.yaml"];
+const DEPLOY = ["deploy", ...DEV_PROD, "--eic", EIC, "--yes"];
 const COMMANDS: CommandCase[] = [
   { command: "validate", argv: ["validate", "tenants/acme-dev.yaml", "tenants/acme-prod.yaml", "tenants/acme-refresh.yaml"] },
   { command: "validate", argv: ["validate", "tenants/acme-prod.yaml", "--format", "json"] },
   { command: "validate", argv: ["validate", "tenants/acme-base.yaml"], exitCode: 1 },
   // A secret typed on the command line by mistake is refused without being echoed.
   { command: "validate", argv: ["validate", "tenants/acme-dev.yaml", "--set", `cxone.auth.clientSecret=${CANARIES.CXONE_CLIENT_SECRET}`], exitCode: 1 },
-  { command: "validate", argv: ["validate", "tenants/acme-dev.yaml", "--set", `cxone.auth.clientSecret:${CANARIES.CXONE_CLIENT_SECRET}`], exitCode: 1 },
+  { command: "validate", argv: ["validate", "tenants/acme-dev.yaml", "--set", `cxone.auth.clientSecret:${CANARIES.CXONE_CLIENT_SECRET}`], exitCode: 2 },
   { command: "render", argv: ["render", "tenants/acme-prod.yaml"] },
   { command: "render", argv: ["render", "tenants/acme-refresh.yaml", "--format", "json"] },
   ...RENDERED_ATTRIBUTES.map((attr): CommandCase => ({ command: "render", argv: ["render", "tenants/acme-dev.yaml", "--attr", attr] })),
@@ -154,6 +182,20 @@ const COMMANDS: CommandCase[] = [
   { command: "simulate", argv: ["simulate", "tenants/acme-dev.yaml", "--verbose"] },
   { command: "simulate", argv: ["simulate", "tenants/acme-refresh.yaml", "--format", "json"] },
   { command: "simulate", before: [ALL], argv: ["simulate", "dist-packages/acme-prod/INCONTACT.zip", "--base-url-from", "tenants/acme-prod.yaml"] },
+  // EIC: credentials and ConnectionJSON secrets are resolved, sent, and never printed or written.
+  { command: "plan", argv: ["plan", ...DEV_PROD, "tenants/acme-refresh.yaml", "--eic", EIC, "--verbose"], exitCode: 1 },
+  { command: "plan", argv: ["plan", ...DEV_PROD, "--eic", EIC, "--format", "json", "--out", "plan.json"], exitCode: 1, writes: [/^plan\.json$/] },
+  { command: "plan", before: [DEPLOY], argv: ["plan", ...DEV_PROD, "--eic", EIC, "--format", "markdown", "--verbose"] },
+  { command: "plan", argv: ["plan", "tenants/acme-dev.yaml", "--eic", EIC], env: { ...CANARIES, SAVIYNT_PASSWORD: WRONG_EIC_PASSWORD }, exitCode: 2 },
+  { command: "deploy", argv: [...DEPLOY, "--verbose"] },
+  { command: "deploy", argv: [...DEPLOY, "--format", "json", "--verbose"] },
+  { command: "deploy", before: [["plan", ...DEV_PROD, "--eic", EIC, "--out", "plan.json"]], beforeExit: [1], argv: [...DEPLOY, "--plan", "plan.json"] },
+  { command: "deploy", argv: ["deploy", "tenants/acme-refresh.yaml", "--eic", EIC, "--yes"], knobs: { targetTest: "failed" } },
+  { command: "deploy", argv: [...DEPLOY, "--verbose"], env: withoutEnv("CXONE_ACCESS_KEY_SECRET"), exitCode: 1 },
+  { command: "deploy", argv: ["deploy", "tenants/acme-dev.yaml", "--eic", EIC], exitCode: 2 },
+  { command: "pull", before: [DEPLOY], argv: ["pull", "tenants/acme-dev.yaml", "--eic", EIC, "--out", "live.zip", "--verbose"], writes: [/^live\.zip$/] },
+  { command: "pull", before: [DEPLOY], argv: ["pull", "--connection", "InContact_PROD", "--eic", EIC, "--out", "live.zip"], knobs: { connectionJsonOnRead: "plaintext" }, writes: [/^live\.zip$/] },
+  { command: "pull", argv: ["pull", "--connection", "InContact_NOPE", "--eic", EIC, "--out", "live.zip", "--format", "json"], exitCode: 1 },
   { command: "schema", argv: ["schema"] },
   { command: "init", argv: ["init", "tenants/new.yaml", "--name", "InContact_NEW"], writes: [/^tenants\/new\.yaml$/] },
   { command: "init", argv: ["init", "starter.yaml"], writes: [/^starter\.yaml$/] },
@@ -164,18 +206,42 @@ describe("secret canaries never leak", () => {
   const title = (c: CommandCase) => c.argv.map((a) => NEEDLES.reduce((t, [needle]) => t.split(needle).join("<canary>"), a)).join(" ");
   test.each(COMMANDS.map((c) => [title(c), c] as const))("%s", async (_name, c) => {
     const dir = workspace();
-    for (const step of c.before ?? []) {
-      const setup = await runCli(step, { cwd: dir, env: CANARIES });
-      expect(setup.code, setup.stderr).toBe(0);
-      expect(leaksIn(setup.stdout + setup.stderr), step.join(" ")).toEqual([]);
+    const eic = [c.argv, ...(c.before ?? [])].some((a) => a.includes(EIC)) ? await startFakeEic({ users: [{ username: EIC_USER, password: EIC_PASSWORD }] }) : undefined;
+    try {
+      if (eic && c.knobs) eic.setKnobs(c.knobs);
+      const withEic = (argv: string[]) => argv.map((a) => (a === EIC ? eic!.url : a));
+      for (const step of c.before ?? []) {
+        const setup = await runCli(withEic(step), { cwd: dir, env: CANARIES });
+        expect(c.beforeExit ?? [0], setup.stderr).toContain(setup.code);
+        expect(leaksIn(setup.stdout + setup.stderr), step.join(" ")).toEqual([]);
+      }
+      const run = await runCli(withEic(c.argv), { cwd: dir, env: c.env ?? CANARIES });
+      expect(run.code, run.stderr).toBe(c.exitCode ?? 0);
+      expect(leaksIn(run.stdout), "stdout").toEqual([]);
+      expect(leaksIn(run.stderr), "stderr").toEqual([]);
+      const files = await writtenFiles(dir);
+      for (const file of files) expect(leaksIn(file.text), file.path).toEqual([]);
+      for (const pattern of c.writes ?? []) expect(files.map((f) => f.path).some((p) => pattern.test(p)), String(pattern)).toBe(true);
+    } finally {
+      await eic?.stop();
     }
-    const run = await runCli(c.argv, { cwd: dir, env: c.env ?? CANARIES });
-    expect(run.code, run.stderr).toBe(c.exitCode ?? 0);
-    expect(leaksIn(run.stdout), "stdout").toEqual([]);
-    expect(leaksIn(run.stderr), "stderr").toEqual([]);
-    const files = await writtenFiles(dir);
-    for (const file of files) expect(leaksIn(file.text), file.path).toEqual([]);
-    for (const pattern of c.writes ?? []) expect(files.map((f) => f.path).some((p) => pattern.test(p)), String(pattern)).toBe(true);
+  });
+
+  test("deploy sends the secrets to EIC, and only there", async () => {
+    const dir = workspace();
+    const eic = await startFakeEic({ users: [{ username: EIC_USER, password: EIC_PASSWORD }] });
+    try {
+      const run = await runCli(DEPLOY.map((a) => (a === EIC ? eic.url : a)), { cwd: dir, env: CANARIES });
+      expect(run.code, run.stderr).toBe(0);
+      expect(leaksIn(run.stdout + run.stderr)).toEqual([]);
+      // Not vacuous: the fake received the EIC password at login and the CXone secrets in ConnectionJSON.
+      expect(eic.requests.filter((r) => r.endpoint === "login")).toHaveLength(1);
+      const stored = eic.storedAttribute("InContact_DEV", "ConnectionJSON")!;
+      expect(stored).toContain(CANARIES.CXONE_ACCESS_KEY_SECRET);
+      expect(stored).toContain(b64(`${CANARIES.CXONE_CLIENT_ID}:${CANARIES.CXONE_CLIENT_SECRET}`));
+    } finally {
+      await eic.stop();
+    }
   });
 
   test("build --with-secrets puts them in ConnectionJSON.json only, with mode 0600", async () => {

@@ -12,7 +12,7 @@ import { compileTenant } from "../src/build/compile.js";
 import { nodeTransport, type HttpRequest, type Transport } from "../src/executor/index.js";
 import { formatSimulationJson, formatSimulationText, simulate, simulationExitCode, STEPS, type SimulateOptions, type SimulationReport } from "../src/simulate/index.js";
 import { loadSeed } from "../src/simulator/index.js";
-import { buildOurPackage } from "./helpers/pkg-zip.js";
+import { acmeDevPackageWithFirstname } from "./helpers/pkg-zip.js";
 
 const repoRoot = resolve(import.meta.dirname, "..");
 const officialZip = resolve(repoRoot, "test/fixtures/official/INCONTACT.zip");
@@ -241,19 +241,8 @@ describe("packages built by savpkg", () => {
   });
 
   test("an expression outside the subset is reported as SIM_UNSUPPORTED and fails its step", async () => {
-    const compiled = await compileTenant(join(repoRoot, "examples/tenants/acme-dev.yaml"), { cwd: repoRoot, noPack: true });
-    const attributes = structuredClone(compiled.attributes!) as Record<string, any>;
-    attributes.CreateAccountJSON.call[0].httpParams = attributes.CreateAccountJSON.call[0].httpParams.replace('"${user.firstname}"', "\"${user.firstname.split(' ')[0]}\"");
     const zip = join(tmp, "unsupported.zip");
-    writeFileSync(
-      zip,
-      await buildOurPackage({
-        connection: { name: "InContact_DEV" },
-        summary: { guid: "00000000-0000-4000-8000-000000000001", exportedBy: "test", exportedOn: "2026-01-01T00:00:00Z", system: "t" },
-        attributes: { ...attributes, ConnectionJSON: undefined },
-        rawAttributes: { ConnectionJSON: "" },
-      }),
-    );
+    writeFileSync(zip, await acmeDevPackageWithFirstname("\"${user.firstname.split(' ')[0]}\""));
     const report = await run(zip, { baseUrlFrom: "examples/tenants/acme-dev.yaml" });
     expect(report.unsupported).toEqual([{ kind: "unsupported", expression: "${user.firstname.split(' ')[0]}", message: "the method split()", where: "CreateAccountJSON.call[0].httpParams" }]);
     expect(step(report, "create").reasons[0]).toBe("create call1: unsupported expression ${user.firstname.split(' ')[0]} in httpParams: the method split()");

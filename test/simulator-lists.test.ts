@@ -1,12 +1,12 @@
 /**
- * List endpoints of the CXone simulator (reference/cxone-api.md §8.4): paging with absolute
+ * List endpoints of the CXone simulator (docs/cxone-contract.md#simulator-lists): paging with absolute
  * `_links`, last-page `next` knob, 204 on empty, filters, orderBy, fields; groups and profiles.
  */
 import { join } from "node:path";
-import { describe, expect, onTestFinished, test } from "vitest";
-import { loadSeed, startSimulator, type Simulator, type SimulatorOptions } from "../src/simulator/index.js";
+import { describe, expect, test } from "vitest";
+import type { Simulator, SimulatorOptions } from "../src/simulator/index.js";
+import { runningSimulator } from "./helpers/simulator.js";
 
-const SEED_FILE = join(import.meta.dirname, "fixtures/simulator/acme-seed.json");
 const CLIENT = { clientId: "lists-client", clientSecret: "lists-secret" };
 const KEY = { accessKeyId: "AKLISTS", accessKeySecret: "lists-key-secret" };
 
@@ -17,8 +17,7 @@ interface Sim {
 }
 
 async function start(options: SimulatorOptions = {}): Promise<Sim> {
-  const sim = await startSimulator({ seed: loadSeed(SEED_FILE).seed, clients: [CLIENT], accessKeys: [KEY], ...options });
-  onTestFinished(() => sim.stop());
+  const sim = await runningSimulator({ clients: [CLIENT], accessKeys: [KEY], ...options });
   const tok = await fetch(sim.tokenUrl, {
     method: "POST",
     headers: { "Content-Type": "application/x-www-form-urlencoded" },

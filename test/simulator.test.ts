@@ -1,22 +1,20 @@
 /**
- * The CXone simulator over real HTTP (reference/cxone-api.md §8): auth, agents, teams, faults,
+ * The CXone simulator over real HTTP (docs/cxone-contract.md#simulator): auth, agents, teams, faults,
  * request log, seed/dump. Every test starts its own server on 127.0.0.1:0 from the acme seed.
  */
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, onTestFinished, test } from "vitest";
-import { demoSeed, loadSeed, parseSeed, SimulatorSeedError, startSimulator, type Simulator, type SimulatorOptions } from "../src/simulator/index.js";
+import { demoSeed, loadSeed, parseSeed, startSimulator, type Simulator, type SimulatorOptions } from "../src/simulator/index.js";
+import { runningSimulator } from "./helpers/simulator.js";
 
 const SEED_FILE = join(import.meta.dirname, "fixtures/simulator/acme-seed.json");
-// Secrets with characters that need URL-encoding (reference/cxone-api.md §1A).
+// Secrets with characters that need URL-encoding (docs/cxone-contract.md#tokens).
 const CLIENT = { clientId: "savpkg-test-client", clientSecret: "cl=ient+sec/ret" };
 const KEY = { accessKeyId: "AKTESTKEY0001", accessKeySecret: "ak-secret-value-0001" };
 
-async function start(options: SimulatorOptions = {}): Promise<Simulator> {
-  const { seed } = loadSeed(SEED_FILE);
-  const sim = await startSimulator({ seed, clients: [CLIENT], accessKeys: [KEY], ...options });
-  onTestFinished(() => sim.stop());
-  return sim;
+function start(options: SimulatorOptions = {}): Promise<Simulator> {
+  return runningSimulator({ clients: [CLIENT], accessKeys: [KEY], ...options });
 }
 
 function basic(id: string, secret: string): string {
@@ -570,8 +568,7 @@ describe("seed and dump", () => {
     await api(sim, "POST", "/agents", { token: access, body: { agents: [{ firstName: "R", lastName: "T", emailAddress: "r.t@acme.example", userName: "r.t@acme.example", teamId: 1301, profileId: 7, timeZone: "UTC", country: "US", city: "X", custom1: "c1" }] } });
     await api(sim, "POST", "/groups/4002/agents", { token: access, body: { agents: [{ agentId: 5026 }] } });
     const dumped = sim.dumpJson();
-    const again = await startSimulator({ seed: JSON.parse(dumped) });
-    onTestFinished(() => again.stop());
+    const again = await runningSimulator({ seed: JSON.parse(dumped) });
     expect(again.dumpJson()).toBe(dumped);
     expect(again.dump().groupMemberships).toContainEqual({ groupId: 4002, agentId: 5026 });
     expect(again.state.agents.get(5026)!.extra).toEqual({ custom1: "c1" });
@@ -588,7 +585,15 @@ describe("seed and dump", () => {
       ["agents[0].teamId", "seed: teamId 4242 is not a seeded team"],
       ["agents[2].userName", "seed: duplicate userName 'alan.turing@acme.example'"],
     ]);
-    await expect(startSimulator({ seed })).rejects.toBeInstanceOf(SimulatorSeedError);
+    const refused = await startSimulator({ seed });
+    expect(refused.simulator).toBeUndefined();
+    expect(refused.diagnostics.map((d) => [d.code, d.path])).toEqual([
+      ["SIM_SEED_INVALID", "agents[0].teamId"],
+      ["SIM_SEED_INVALID", "agents[2].userName"],
+    ]);
+    const badKnobs = await startSimulator({ knobs: { listCap: -1 } as never });
+    expect(badKnobs.simulator).toBeUndefined();
+    expect(badKnobs.diagnostics.map((d) => d.code)).toEqual(["SIM_KNOBS_INVALID"]);
     const sim = await start();
     const before = sim.dumpJson();
     expect(sim.reset(seed).map((d) => d.path)).toEqual(["agents[0].teamId", "agents[2].userName"]);

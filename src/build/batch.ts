@@ -6,7 +6,7 @@
  * Base files are not built: a file is a base when it says `abstract: true`, or when another
  * tenant file of the same batch extends it.
  *
- * Crash safety (engineering.md C2): every file is replaced atomically, and the metadata never
+ * Crash safety (docs/engineering-notes.md#atomic-writes): every file is replaced atomically, and the metadata never
  * vouches for bytes that are not on disk. Before any package changes, manifest.json and SHA256SUMS
  * are rewritten without the packages about to change; only after every package is in place are they
  * rewritten with the new records. A build killed at any moment leaves each zip complete (old or
@@ -19,10 +19,10 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
-import { join, relative, resolve } from "node:path";
-import { compileTenant, packagePaths, planTenantFiles, tenantName, type CompileResult } from "./compile.js";
+import { dirname, join, relative, resolve } from "node:path";
+import { compileTenant, packagePaths, planTenantFiles, tenantName } from "./compile.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
-import { abortStaged, commitStaged, createStaging, emitFiles, removeLeftoversIn, settleStaged, stageFiles, syncStaged, unstageFiles, type PlannedFile, type StageTicket } from "./emit.js";
+import { abortStaged, commitStaged, createStaging, emitFiles, removeFiles, removeLeftoversIn, settleStaged, stageFiles, syncStaged, unstageFiles, type PlannedFile, type StageTicket } from "./emit.js";
 import { loadTenant, type LoadResult, type ParseCache } from "../tenant/load.js";
 import { assetUrl } from "../assets.js";
 
@@ -59,6 +59,8 @@ export interface BuildOutcome {
   diagnostics: Diagnostic[];
   packages: PackageRecord[];
   skippedBases: string[];
+  /** Packages (paths relative to the output folder) that `build --all` removed: recorded by savpkg for a tenant file it no longer builds. */
+  removed: string[];
   summary: (seconds: string) => string;
 }
 
@@ -94,15 +96,22 @@ export function defaultTenantDir(cwd: string): string {
   return existsSync(join(cwd, "tenants")) ? "tenants" : "examples/tenants";
 }
 
-export function discoverTenants(dir: string, cwd: string): { files: string[]; diagnostics: Diagnostic[] } {
+/**
+ * The tenant files of an `--all` folder, in byte order. `searched` names the folders `--all` looked
+ * in (the default is tenants/, else examples/tenants/), so an empty result can say where it looked.
+ */
+export function discoverTenants(dir: string, cwd: string, searched: readonly string[] = [dir]): { files: string[]; diagnostics: Diagnostic[] } {
   const abs = resolve(cwd, dir);
+  const where = searched.length > 1 ? `looked in ${searched.map((d) => `${d}/`).join(" and ")} of ${cwd}` : `${dir}/ of ${cwd}`;
   try {
     if (!statSync(abs).isDirectory()) return { files: [], diagnostics: [diag("USAGE", `--all ${dir}: not a folder`)] };
-    // Byte order, not locale order: the build must not depend on the machine (engineering.md C1.1).
+    // Byte order, not locale order: the build must not depend on the machine (docs/engineering-notes.md#reproducible-zips).
     const names = readdirSync(abs).filter((n) => TENANT_EXTENSIONS.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    if (names.length === 0) return { files: [], diagnostics: [diag("USAGE", `--all: no tenant files (*.yaml, *.yml, *.json) in ${where}; give the folder: savpkg build --all DIR`)] };
     return { files: names.map((n) => join(dir, n)), diagnostics: [] };
   } catch {
-    return { files: [], diagnostics: [diag("USAGE", `--all ${dir}: no such folder`)] };
+    const what = searched.length > 1 ? `--all: no tenant folder (${where})` : `--all ${dir}: no such folder (in ${cwd})`;
+    return { files: [], diagnostics: [diag("USAGE", `${what}; give the folder: savpkg build --all DIR`)] };
   }
 }
 
@@ -111,8 +120,9 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   let files = [...options.tenants];
   let skippedBases: string[] = [];
   if (options.all !== undefined && options.all !== false) {
-    const dir = options.all === true || options.all === "" ? defaultTenantDir(options.cwd) : options.all;
-    const found = discoverTenants(dir, options.cwd);
+    const byDefault = options.all === true || options.all === "";
+    const dir = byDefault ? defaultTenantDir(options.cwd) : (options.all as string);
+    const found = discoverTenants(dir, options.cwd, byDefault ? ["tenants", "examples/tenants"] : [dir]);
     diagnostics.push(...found.diagnostics);
     files.push(...found.files);
   }
@@ -182,8 +192,6 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
     };
     add(...result.diagnostics);
     if (!result.package) return;
-    const outOfRange = checkDosRange(result.package.time, result, options.sourceDateEpoch);
-    if (outOfRange) return add(outOfRange);
     const plan = planTenantFiles(result, { outDir, withSecrets: options.withSecrets ?? false, env: options.env ?? {} });
     add(...plan.diagnostics);
     if (options.check) slot.checked = checkFiles(plan.files, outDir, options.outDir);
@@ -252,11 +260,15 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   }
 
   // Retract, write, record: see the header comment. Only records still true on disk are kept.
+  // With --all the output mirrors the folder: a package savpkg recorded for a tenant this batch no
+  // longer builds (its file was deleted or renamed) is an orphan, retracted with the rest and then
+  // removed — only when its bytes are still the recorded ones; savpkg never deletes a file it did not record.
   const rebuilt = new Map(records.map((r) => [r.tenant, r]));
   const previous = verifiedRecords(outDir);
+  const orphans = all ? previous.filter((p) => !rebuilt.has(p.tenant)) : [];
   const kept = previous.filter((p) => {
     const next = rebuilt.get(p.tenant);
-    return next === undefined || (next.sha256 === p.sha256 && next.package === p.package);
+    return next === undefined ? !all : next.sha256 === p.sha256 && next.package === p.package;
   });
   // A metadata file that is not there vouches for nothing: only one that would lie is rewritten.
   const retract = metadataFiles(outDir, kept, options).filter((f) => existsSync(f.path) && !sameBytes(f.path, f.bytes));
@@ -274,7 +286,22 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
     const synced = (await Promise.all([syncStaged(retracting), syncStaged(staging), syncStaged(recording)])).find((d) => d !== undefined);
     if (synced) problems.push(synced);
   }
-  for (const step of [retracting, staging, recording]) if (problems.length === 0) problems.push(...(await commitStaged(step)));
+  if (problems.length === 0) problems.push(...(await commitStaged(retracting)));
+  if (problems.length === 0) problems.push(...(await commitStaged(staging)));
+  const removed: string[] = [];
+  if (problems.length === 0) {
+    for (const orphan of orphans) {
+      const outcome = removeOrphan(outDir, orphan);
+      if (outcome === undefined) continue;
+      if (typeof outcome !== "string") problems.push(outcome);
+      else {
+        removed.push(orphan.package);
+        const label = toPosix(join(options.outDir, orphan.package));
+        diagnostics.push(diag("BUILD_REMOVED", `removed ${label}${outcome}: savpkg built it from ${orphan.tenantFile}, which this build no longer has`, { file: label }));
+      }
+    }
+  }
+  if (problems.length === 0) problems.push(...(await commitStaged(recording)));
   for (const step of [retracting, staging, recording]) await abortStaged(step);
   // Metadata already right is not rewritten; temp files an interrupted write of it left go all the same.
   if (problems.length === 0) removeLeftoversIn(outDir, new Set(["manifest.json", "SHA256SUMS"]));
@@ -286,7 +313,33 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
     emitFiles(metadataFiles(outDir, [...onDisk.values()], options).filter((f) => !sameBytes(f.path, f.bytes)));
   }
   diagnostics.push(...problems);
-  return outcome(diagnostics, records, skippedBases, options);
+  return outcome(diagnostics, records, skippedBases, options, removed);
+}
+
+/**
+ * Deletes an orphan's zip if it still has the recorded bytes, the ConnectionJSON.json savpkg wrote
+ * beside it (a JSON document with `authentications`), and the tenant's folder once empty. Returns
+ * a note for the message, undefined when the zip changed since it was recorded (left alone), or
+ * the write problem.
+ */
+function removeOrphan(outDir: string, record: PackageRecord): string | Diagnostic | undefined {
+  const zip = join(outDir, record.package);
+  if (!isOnDisk(outDir, record)) return undefined;
+  const folder = dirname(zip);
+  const connectionJson = join(folder, "ConnectionJSON.json");
+  const withConnectionJson = isConnectionJsonFile(connectionJson);
+  const problem = removeFiles([zip, ...(withConnectionJson ? [connectionJson] : [])], { removeEmptyFolder: folder });
+  if (problem) return diag("IO_WRITE", `cannot remove ${record.package}: ${problem}`, { file: record.package });
+  return withConnectionJson ? " and its ConnectionJSON.json" : "";
+}
+
+function isConnectionJsonFile(path: string): boolean {
+  try {
+    const parsed = JSON.parse(readFileSync(path, "utf8")) as unknown;
+    return typeof parsed === "object" && parsed !== null && typeof (parsed as { authentications?: unknown }).authentications === "object";
+  } catch {
+    return false;
+  }
 }
 
 function isOnDisk(outDir: string, record: PackageRecord): boolean {
@@ -297,32 +350,16 @@ function isOnDisk(outDir: string, record: PackageRecord): boolean {
   }
 }
 
-/** The zip writer stores DOS times 1980-01-01 … 2043-12-31 only (compress-commons clamps the rest). */
-const DOS_FIRST = Date.UTC(1980, 0, 1);
-const DOS_END = Date.UTC(2044, 0, 1);
-
-/**
- * A package time outside the DOS range would be clamped in the entry headers while the entry names
- * keep the real stamp: refuse it, naming where the time came from (engineering.md C1.2).
- */
-function checkDosRange(time: Date, result: CompileResult, sourceDateEpoch: number | undefined): Diagnostic | undefined {
-  const ms = time.getTime();
-  if (ms >= DOS_FIRST && ms < DOS_END) return undefined;
-  const range = "between 1980-01-01T00:00:00Z and 2043-12-31T23:59:59Z (the zip DOS time range)";
-  if (result.tenant?.package.exportedAt !== undefined) {
-    const at = result.loaded.locations.get("/package/exportedAt")?.value;
-    return diag("TENANT_RANGE", `package.exportedAt ${result.tenant.package.exportedAt} must be ${range}`, { ...(at ?? {}), path: "package.exportedAt" });
-  }
-  return diag("BUILD_SOURCE_DATE_EPOCH", `SOURCE_DATE_EPOCH=${sourceDateEpoch ?? ""} must be ${range}`);
-}
-
-function outcome(diagnostics: Diagnostic[], packages: PackageRecord[], skippedBases: string[], options: BuildOptions): BuildOutcome {
+function outcome(diagnostics: Diagnostic[], packages: PackageRecord[], skippedBases: string[], options: BuildOptions, removed: string[] = []): BuildOutcome {
   return {
     diagnostics,
     packages,
     skippedBases,
+    removed,
     summary: (seconds) => {
-      const skipped = skippedBases.length > 0 ? `, ${skippedBases.length} base file${skippedBases.length === 1 ? "" : "s"} skipped` : "";
+      const skipped =
+        (skippedBases.length > 0 ? `, ${skippedBases.length} base file${skippedBases.length === 1 ? "" : "s"} skipped` : "") +
+        (removed.length > 0 ? `, ${removed.length} package${removed.length === 1 ? "" : "s"} of deleted tenants removed` : "");
       const errors = diagnostics.filter((d) => d.severity === "error").length;
       if (options.check && errors > 0) return `check failed: ${errors} problem(s) listed above, nothing written (${seconds}s)`;
       if (errors > 0) return `build failed: ${errors} error(s), nothing written (${seconds}s)`;
@@ -359,11 +396,12 @@ function checkFiles(planned: readonly PlannedFile[], outDir: string, outLabel: s
 function checkOutput(outDir: string, records: PackageRecord[], all: boolean, outLabel: string): Diagnostic[] {
   const out: Diagnostic[] = [];
   const expected = new Set(records.map((r) => r.tenant));
+  const recorded = new Set(verifiedRecords(outDir).map((r) => r.package));
   if (all && existsSync(outDir)) {
     for (const entry of readdirSync(outDir).sort(byteOrder)) {
       if (!expected.has(entry) && existsSync(join(outDir, entry, "INCONTACT.zip"))) {
         const extra = toPosix(join(outLabel, entry, "INCONTACT.zip"));
-        out.push(diag("BUILD_EXTRA", `${extra} has no tenant file that builds it`, { file: extra }));
+        out.push(diag("BUILD_EXTRA", `${extra} has no tenant file that builds it${recorded.has(`${entry}/INCONTACT.zip`) ? "; savpkg build --all removes it" : "; savpkg did not record it, so a build leaves it: delete it if it is not needed"}`, { file: extra }));
       }
     }
   }
@@ -393,10 +431,10 @@ function checkMetadata(outDir: string, records: PackageRecord[], all: boolean, o
     const built = new Set(records.map((r) => r.package));
     for (const line of lines) {
       const pkg = line.slice(66);
-      if (!built.has(pkg)) out.push(diag("BUILD_STALE", `${sumsLabel} lists ${pkg}, which no tenant builds`, { file: sumsLabel }));
+      if (!built.has(pkg)) out.push(diag("BUILD_STALE", `${sumsLabel} lists ${pkg}, which no tenant builds; savpkg build --all removes it`, { file: sumsLabel }));
     }
     for (const pkg of listed.keys()) {
-      if (!built.has(pkg)) out.push(diag("BUILD_STALE", `${manifestLabel} lists ${pkg}, which no tenant builds`, { file: manifestLabel }));
+      if (!built.has(pkg)) out.push(diag("BUILD_STALE", `${manifestLabel} lists ${pkg}, which no tenant builds; savpkg build --all removes it`, { file: manifestLabel }));
     }
   }
   return out;

@@ -8,6 +8,7 @@ import { checkAttributes } from "../package/rules.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import type { PlannedFile } from "./emit.js";
 import { escapePointer } from "../core/json.js";
+import { checkSourceDateEpoch, DOS_TIME_RANGE_TEXT, inDosTimeRange } from "../core/source-date-epoch.js";
 import { loadTenant, type LoadResult, type ParseCache } from "../tenant/load.js";
 import type { PackedPackage } from "../package/pack.js";
 import { renderAttributes, type RenderedAttributes } from "../tenant/render.js";
@@ -56,7 +57,7 @@ export async function compileTenant(file: string, options: CompileOptions = {}):
       ...(options.cwd ? { cwd: options.cwd } : {}),
       ...(options.cache ? { cache: options.cache } : {}),
     });
-  const result: CompileResult = { name, file, loaded, diagnostics: [...loaded.diagnostics] };
+  const result: CompileResult = { name, file, loaded, diagnostics: [...loaded.diagnostics, ...(options.sourceDateEpoch !== undefined ? checkSourceDateEpoch(options.sourceDateEpoch) : [])] };
   if (hasErrors(result.diagnostics)) return result;
   if (loaded.abstract) {
     const at = loaded.locations.get("/abstract")?.key;
@@ -70,6 +71,13 @@ export async function compileTenant(file: string, options: CompileOptions = {}):
   result.diagnostics.push(...validated.diagnostics);
   if (!validated.tenant || hasErrors(result.diagnostics)) return result;
   result.tenant = validated.tenant;
+  const exportedAt = validated.tenant.package.exportedAt;
+  if (exportedAt !== undefined && !inDosTimeRange(Date.parse(exportedAt))) {
+    // Outside the DOS range the entry headers would be clamped while the entry names keep the real stamp.
+    const at = loaded.locations.get("/package/exportedAt")?.value;
+    result.diagnostics.push(diag("TENANT_RANGE", `package.exportedAt ${exportedAt} must be ${DOS_TIME_RANGE_TEXT}`, { ...(at ?? {}), path: "package.exportedAt" }));
+    return result;
+  }
 
   const rendered = renderAttributes(validated.tenant, options.secrets ? { secrets: options.secrets } : {});
   result.diagnostics.push(...rendered.diagnostics);
@@ -114,17 +122,7 @@ export function planTenantFiles(result: CompileResult, options: BuildPlanOptions
   let mode = 0o644;
   const diagnostics: Diagnostic[] = [];
   if (options.withSecrets) {
-    const resolved = resolveSecrets(result.tenant, {
-      env: options.env ?? {},
-      baseDir: dirname(result.loaded.files[0] ?? result.file),
-      locate: (field: SecretField) => {
-        const loc = result.loaded.locations.get(`/cxone/auth/${escapePointer(field)}`)?.value;
-        return loc ? { file: loc.file, line: loc.line, col: loc.col } : {};
-      },
-    });
-    diagnostics.push(...resolved.diagnostics);
-    if (hasErrors(diagnostics)) return { files: [], diagnostics };
-    const rendered = renderAttributes(result.tenant, { secrets: resolved.values });
+    const rendered = renderWithSecrets(result, options.env ?? {});
     diagnostics.push(...rendered.diagnostics);
     if (!rendered.attributes) return { files: [], diagnostics };
     connectionJson = rendered.attributes.ConnectionJSON;
@@ -139,6 +137,33 @@ export function planTenantFiles(result: CompileResult, options: BuildPlanOptions
   };
 }
 
+/** Where a value of the tenant was written, by JSON pointer (for diagnostics about secret references). */
+export function locateInTenant(result: CompileResult, pointer: string): { file?: string; line?: number; col?: number } {
+  const loc = result.loaded.locations.get(pointer)?.value;
+  return loc ? { file: loc.file, line: loc.line, col: loc.col } : {};
+}
+
+/** The directory `{file: …}` secret references of a compiled tenant are relative to. */
+export function secretBaseDir(result: CompileResult): string {
+  return dirname(result.loaded.files[0] ?? result.file);
+}
+
+/**
+ * The attributes rendered again with the real secret values (only where a secret is needed:
+ * `build --with-secrets` and `deploy`). A missing secret names its variable or file, never a value.
+ */
+export function renderWithSecrets(result: CompileResult, env: Readonly<Record<string, string | undefined>>): { attributes?: RenderedAttributes; diagnostics: Diagnostic[] } {
+  if (!result.tenant) return { diagnostics: [diag("INTERNAL", "renderWithSecrets needs a validated tenant")] };
+  const resolved = resolveSecrets(result.tenant, {
+    env,
+    baseDir: secretBaseDir(result),
+    locate: (field: SecretField) => locateInTenant(result, `/cxone/auth/${escapePointer(field)}`),
+  });
+  if (hasErrors(resolved.diagnostics)) return { diagnostics: resolved.diagnostics };
+  const rendered = renderAttributes(result.tenant, { secrets: resolved.values });
+  return rendered.attributes ? { attributes: rendered.attributes, diagnostics: [...resolved.diagnostics, ...rendered.diagnostics] } : { diagnostics: [...resolved.diagnostics, ...rendered.diagnostics] };
+}
+
 /** `savpkg validate`: every tenant compiled without packing; the diagnostics of all of them. */
 export async function validateTenants(files: readonly string[], options: CompileOptions = {}): Promise<Diagnostic[]> {
   const diagnostics: Diagnostic[] = [];
@@ -147,7 +172,7 @@ export async function validateTenants(files: readonly string[], options: Compile
 }
 
 export interface RenderTenantResult {
-  /** What to print: one document (`attr`), or all of them keyed by attribute. Absent on errors. */
+  /** What to print: one document (`attr`), or all of them keyed by attribute. Absent exactly when `diagnostics` hold an error. */
   output?: unknown;
   /** The same documents as files `<dir>/<Attribute>.json` (render --out). */
   files: (dir: string) => PlannedFile[];
@@ -161,7 +186,9 @@ export async function renderTenant(file: string, options: CompileOptions & { att
     return { ...none, diagnostics: [diag("USAGE", `--attr ${options.attr}: expected one of ${RENDERED_ATTRIBUTES.join(", ")}`)] };
   }
   const result = await compileTenant(file, { ...options, noPack: true });
-  if (!result.attributes || hasErrors(result.diagnostics)) return { ...none, diagnostics: result.diagnostics };
+  // No output always comes with an error, so the exit policy alone says how the command ends.
+  if (hasErrors(result.diagnostics)) return { ...none, diagnostics: result.diagnostics };
+  if (!result.attributes) return { ...none, diagnostics: [...result.diagnostics, diag("INTERNAL", `${file} compiled to no documents`)] };
   const attributes = result.attributes as Record<string, unknown>;
   const names = options.attr !== undefined ? [options.attr] : [...RENDERED_ATTRIBUTES];
   return {

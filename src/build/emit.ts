@@ -1,7 +1,7 @@
 /**
  * Stage 6 — emit: the only stage that writes. Everything is planned in memory first; each file is
  * written to a temp file in its destination folder, fsynced and renamed over the target, then the
- * folder is fsynced (engineering.md C2). A failure removes the temp file and leaves any earlier
+ * folder is fsynced (docs/engineering-notes.md#atomic-writes). A failure removes the temp file and leaves any earlier
  * file untouched, so readers only ever see a complete old or a complete new file.
  *
  * A process killed mid-write leaves its temp file behind. Temp names start with a dot and end in
@@ -10,18 +10,14 @@
  * fail with IO_WRITE, but neither can leave a partial file under the real name.)
  */
 import { randomBytes } from "node:crypto";
-import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, writeSync } from "node:fs";
+import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
 import { close, fsync, open } from "node:fs";
 import { mkdir, writeFile } from "node:fs/promises";
 import { basename, dirname, join, sep } from "node:path";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
+import type { PlannedFile } from "../core/planned-file.js";
 
-export interface PlannedFile {
-  path: string;
-  bytes: Uint8Array;
-  /** File mode; 0o644 unless the file holds secrets (0o600). */
-  mode?: number;
-}
+export type { PlannedFile } from "../core/planned-file.js";
 
 /** Writes one file atomically; returns a diagnostic instead of throwing. */
 export function writeFileAtomic(file: PlannedFile): Diagnostic | undefined {
@@ -289,7 +285,7 @@ export async function syncStaged(staging: Staging): Promise<Diagnostic | undefin
 }
 
 /**
- * Durable before visible (engineering.md C2): fsync every staged file (unless syncStaged did),
+ * Durable before visible (docs/engineering-notes.md#atomic-writes): fsync every staged file (unless syncStaged did),
  * then rename each over its target (in staging order) and fsync each destination folder once
  * (one folder fsync covers all renames in it), all folders concurrently, and the folders above
  * any this batch created. The caller records metadata only after this returns. A
@@ -359,4 +355,18 @@ export function removeLeftoversIn(dir: string, targets: ReadonlySet<string>): vo
   } catch {
     // The targets are written; a leftover that cannot be removed is harmless.
   }
+}
+
+/**
+ * Removes files savpkg itself recorded (stale packages of deleted tenants), then the folder if it
+ * is left empty. Returns the error code of the first failure, undefined when all went.
+ */
+export function removeFiles(paths: readonly string[], options: { removeEmptyFolder?: string } = {}): string | undefined {
+  try {
+    for (const path of paths) unlinkSync(path);
+    if (options.removeEmptyFolder !== undefined && readdirSync(options.removeEmptyFolder).length === 0) rmdirSync(options.removeEmptyFolder);
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code ?? String(error);
+  }
+  return undefined;
 }

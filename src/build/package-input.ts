@@ -5,6 +5,7 @@
 import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { diag, exitCodeFor } from "../core/diagnostics.js";
+import { folderInput, inputReadError } from "../core/input.js";
 import { readPackage, ZIP_LIMITS, type ReadResult } from "../package/read.js";
 
 export interface PackageInputOptions {
@@ -28,18 +29,32 @@ export async function readPackageInput(arg: string, options: PackageInputOptions
     if (!compiled.package) return { diagnostics: compiled.diagnostics, fatal: true };
     return readPackage(compiled.package.zip, { source: arg });
   }
+  return readZipInput(arg, options);
+}
+
+/** A zip from disk (size-capped before it is read), named `arg` in diagnostics. */
+export async function readZipInput(arg: string, options: Pick<PackageInputOptions, "cwd">): Promise<ReadResult> {
   const path = resolve(options.cwd, arg);
+  const cannotRead = (error: unknown): ReadResult => ({ diagnostics: [inputReadError(error, arg, "package")], fatal: true });
   let size: number;
   try {
-    size = (await stat(path)).size;
+    const stats = await stat(path);
+    if (stats.isDirectory()) return { diagnostics: [folderInput(arg, "package")], fatal: true };
+    size = stats.size;
   } catch (error) {
-    return { diagnostics: [diag("IO_READ", `cannot read ${arg}: ${(error as NodeJS.ErrnoException).code ?? String(error)}`, { file: arg })], fatal: true };
+    return cannotRead(error);
   }
   // Bounded memory: refuse before reading a file no package could be.
   if (size > ZIP_LIMITS.maxInputBytes) {
     return { diagnostics: [diag("ZIP_LIMIT", `${arg} is ${size} bytes, more than the ${ZIP_LIMITS.maxInputBytes}-byte limit`, { file: arg })], fatal: true };
   }
-  return unreadable(await readPackage(await readFile(path), { source: arg }), arg);
+  let bytes: Buffer;
+  try {
+    bytes = await readFile(path);
+  } catch (error) {
+    return cannotRead(error);
+  }
+  return unreadable(await readPackage(bytes, { source: arg }), arg);
 }
 
 /** A zip that yields no model ends with one exit-2 diagnostic, so the exit policy needs no special case. */

@@ -6,7 +6,7 @@
  * it needs.
  */
 import yargs, { type Argv } from "yargs";
-import type { Diagnostic } from "../core/diagnostics.js";
+import { closest, type Diagnostic } from "../core/diagnostics.js";
 import { makeContext, type GlobalArgs } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
 import { processIO, type CliIO } from "./io.js";
@@ -21,7 +21,7 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
   let parser: Argv<GlobalArgs> = yargs([...argv])
     .scriptName("savpkg")
     .usage("$0 <command> [options]\n\nCompile, lint, diff and simulate Saviynt EIC connection packages for NICE CXone.")
-    .option("format", { choices: ["text", "json", "markdown"] as const, default: "text" as const, describe: "Output format (json is stable and documented; markdown: diff only)" })
+    .option("format", { choices: ["text", "json", "markdown"] as const, default: "text" as const, describe: "Output format (json is stable and documented; markdown: diff and plan)" })
     .option("verbose", { type: "boolean", default: false, describe: "Show stack traces of internal errors" })
     .option("color", { type: "boolean", describe: "Force colour on or off (default: on a TTY unless NO_COLOR)" });
   for (const command of COMMANDS) {
@@ -45,6 +45,15 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
 
   // For errors yargs raises before a handler runs: the output format as the user asked for it.
   const globals = askedGlobals(argv);
+  // A mistyped command: yargs would only say "Unknown argument"; name the closest command instead.
+  const names = COMMANDS.map((c) => c.command.split(" ")[0]!);
+  const first = argv.find((a) => !a.startsWith("-"));
+  if (first !== undefined && argv.indexOf(first) === 0 && !names.includes(first)) {
+    const hint = closest(first, names);
+    return makeContext(io, globals).fail([
+      { code: "USAGE", severity: "error", message: `unknown command "${first}"${hint ? ` — did you mean "${hint}"?` : `; the commands are ${names.join(", ")}`}` },
+    ]);
+  }
   try {
     // With a callback yargs hands --help/--version text back instead of printing it itself.
     let output = "";

@@ -38,6 +38,7 @@ export const CODES = {
   USAGE: { severity: "error", exit: 2, summary: "The command line is not usable (bad flag value, missing argument)." },
   IO_READ: { severity: "error", exit: 2, summary: "A file could not be read." },
   IO_WRITE: { severity: "error", exit: 2, summary: "An output could not be written; nothing was left half-written." },
+  INPUT_IS_PACKAGE: { severity: "error", exit: 2, summary: "A package (zip) was given where a tenant file is expected." },
   INTERNAL: { severity: "error", exit: 2, summary: "A savpkg bug: please report it with the --verbose output." },
 
   // load: tenant files, overlays, --set
@@ -48,7 +49,7 @@ export const CODES = {
   TENANT_TOO_COMPLEX: { severity: "error", exit: 1, summary: "Too many nodes or aliases (alias bomb guard)." },
   TENANT_EXTENDS_NOT_FOUND: { severity: "error", exit: 1, summary: "The file named by `extends` does not exist." },
   TENANT_EXTENDS_CYCLE: { severity: "error", exit: 1, summary: "`extends` files form a cycle." },
-  TENANT_SET_SYNTAX: { severity: "error", exit: 1, summary: "A --set override is not of the form a.b.c=value." },
+  TENANT_SET_SYNTAX: { severity: "error", exit: 2, summary: "A --set override is not of the form a.b.c=value (a usage error)." },
   TENANT_SET_TYPE: { severity: "error", exit: 1, summary: "A --set value does not fit the schema type at its path." },
   TENANT_ABSTRACT: { severity: "error", exit: 1, summary: "The tenant is a base file (abstract) and cannot be built on its own." },
 
@@ -61,6 +62,8 @@ export const CODES = {
   TENANT_PATTERN: { severity: "error", exit: 1, summary: "A value does not match the expected pattern." },
   TENANT_RANGE: { severity: "error", exit: 1, summary: "A number, string length or list length is out of range." },
   TENANT_INVALID: { severity: "error", exit: 1, summary: "A value is invalid for the schema (other rule)." },
+  TENANT_UNKNOWN_FIELD: { severity: "error", exit: 1, summary: "An import map names a field CXone's v34 response does not have (with the closest field)." },
+  TENANT_PLACEHOLDER: { severity: "warning", exit: 0, summary: "A value is still the placeholder `savpkg init` wrote; set the tenant's own." },
   TENANT_UNUSED: { severity: "warning", exit: 0, summary: "A value that has no effect (e.g. a default the binding map always overrides)." },
 
   // validate: safety
@@ -80,7 +83,7 @@ export const CODES = {
   RENDER_FAILED: { severity: "error", exit: 1, summary: "A template did not render (template bug or missing value)." },
   RENDER_NOT_JSON: { severity: "error", exit: 1, summary: "A rendered document is not valid JSON (template bug)." },
 
-  // check: lint rules on attribute documents (reference/saviynt-rest.md section 6)
+  // check: lint rules on attribute documents (docs/saviynt-rest-format.md#lint-rules)
   PKG_JSON_INVALID: { severity: "error", exit: 1, summary: "An attribute value is not valid JSON." },
   PKG_SCHEMA: { severity: "error", exit: 1, summary: "An attribute document does not match its Saviynt schema (schemas/saviynt/)." },
   PKG_PAGINATION_PLACEMENT: { severity: "error", exit: 1, summary: "Pagination outside `call.<n>.pagination`, or page/offset keys misplaced." },
@@ -110,7 +113,7 @@ export const CODES = {
   PKG_NON_ASCII: { severity: "warning", exit: 0, summary: "A package file is not pure ASCII." },
   PKG_UNREADABLE: { severity: "error", exit: 2, summary: "The input cannot be read as a connection package (the diagnostics before it say why)." },
 
-  // read: hostile or broken zips (reference/engineering.md C4)
+  // read: hostile or broken zips (docs/engineering-notes.md#zip-reading)
   ZIP_CORRUPT: { severity: "error", exit: 2, summary: "Not a zip, or a truncated/corrupt one." },
   ZIP_UNSAFE_PATH: { severity: "error", exit: 2, summary: "An entry name escapes the archive (.., absolute, drive, backslash, control characters)." },
   ZIP_DUPLICATE: { severity: "error", exit: 2, summary: "Two entries have the same name (also after case/NFC folding)." },
@@ -125,6 +128,7 @@ export const CODES = {
   BUILD_STALE: { severity: "error", exit: 1, summary: "A package on disk differs from what the tenant builds to." },
   BUILD_MISSING: { severity: "error", exit: 1, summary: "A package the tenants build to is not on disk." },
   BUILD_EXTRA: { severity: "error", exit: 1, summary: "A package on disk has no tenant that builds it." },
+  BUILD_REMOVED: { severity: "info", exit: 0, summary: "build --all removed a package it had recorded for a tenant file that is no longer built." },
   BUILD_SOURCE_DATE_EPOCH: { severity: "error", exit: 2, summary: "SOURCE_DATE_EPOCH is not an integer between 1980-01-01 and 2043-12-31 (the zip DOS time range)." },
 
   // simulate
@@ -132,6 +136,26 @@ export const CODES = {
   SIM_KNOBS_INVALID: { severity: "error", exit: 2, summary: "The simulator knobs file is not valid (unknown knob, wrong type or range)." },
   SIM_STEP_FAILED: { severity: "error", exit: 1, summary: "A simulated operation failed." },
   SIM_UNSUPPORTED: { severity: "error", exit: 1, summary: "An expression or construct the executor does not support." },
+
+  // eic: the Saviynt EIC API client (plan, deploy, pull)
+  EIC_URL_MISSING: { severity: "error", exit: 2, summary: "No EIC URL: set eic.url in the tenant file or pass --eic." },
+  EIC_URL_REFUSED: { severity: "error", exit: 2, summary: "The EIC URL is not https://<host> without a path (plain http only to 127.0.0.1 or localhost); refused before any connection." },
+  EIC_AUTH_FAILED: { severity: "error", exit: 2, summary: "EIC refused the login or the token refresh (status and user named, never the password)." },
+  EIC_UNREACHABLE: { severity: "error", exit: 2, summary: "An EIC endpoint did not answer (network error or timeout) after bounded retries." },
+  EIC_SERVER_ERROR: { severity: "error", exit: 2, summary: "An EIC endpoint answered 5xx after bounded retries, or with another unexpected status." },
+  EIC_RESPONSE_SHAPE: { severity: "error", exit: 2, summary: "An EIC response does not match the contract (missing field, wrong type); the field is named." },
+  EIC_API_ERROR: { severity: "error", exit: 2, summary: "EIC answered with a non-zero errorCode/errorcode (its msg is shown)." },
+  EIC_WRITE_UNKNOWN: { severity: "error", exit: 2, summary: "A write was sent but its outcome is unknown (timeout, 5xx); not retried; run plan to see the live state." },
+  EIC_NOT_FOUND: { severity: "error", exit: 1, summary: "The connection does not exist in EIC." },
+  EIC_PLAINTEXT_SECRET: { severity: "warning", exit: 0, summary: "EIC returned ConnectionJSON in clear; pull left it out of the package (secrets never reach packages)." },
+  EIC_TARGET_TEST_FAILED: { severity: "warning", exit: 0, summary: "EIC saved the connection but its own test of the target system answered \"Connection Failed\"." },
+
+  // deploy: plan files, confirmation, verify-after-write
+  DEPLOY_NOT_CONFIRMED: { severity: "error", exit: 2, summary: "deploy without a terminal needs --yes (nothing was sent)." },
+  DEPLOY_DECLINED: { severity: "error", exit: 1, summary: "The deploy was declined at the prompt; nothing was sent." },
+  DEPLOY_PLAN_INVALID: { severity: "error", exit: 2, summary: "The --plan file is unreadable, not a savpkg plan, or does not cover this tenant." },
+  DEPLOY_PLAN_STALE: { severity: "error", exit: 1, summary: "The live connection or the desired build changed since the plan was made; nothing was sent." },
+  DEPLOY_VERIFY_FAILED: { severity: "error", exit: 1, summary: "The connection read back after the write differs from the build." },
 } as const satisfies Record<string, CodeInfo>;
 
 export type Code = keyof typeof CODES;
@@ -167,6 +191,16 @@ export interface ExitOptions {
    * failed"; plan: "changes"): input that could not be used at all exits 2.
    */
   inputProblemsAre?: 1 | 2;
+}
+
+/**
+ * Exit code of a command whose result is also a verdict (diff: "the packages differ"; simulate: "a
+ * step failed"): the diagnostics' class when they fail the command, else 1 for a negative verdict.
+ * Such commands pass `inputProblemsAre: 2` when 1 would be ambiguous.
+ */
+export function verdictExitCode(diagnostics: readonly Diagnostic[], verdict: boolean, options: ExitOptions = {}): ExitClass {
+  const code = exitCodeFor(diagnostics, options);
+  return code !== 0 ? code : verdict ? 0 : 1;
 }
 
 export function hasErrors(diagnostics: readonly Diagnostic[]): boolean {

@@ -5,6 +5,7 @@
  */
 import pc from "picocolors";
 import { sortDiagnostics, type Diagnostic } from "./diagnostics.js";
+import { safeJson, safeLine, safeText } from "./text-safety.js";
 
 export interface TextFormatOptions {
   color?: boolean;
@@ -18,19 +19,10 @@ export function formatLocation(d: Diagnostic): string {
 export function formatDiagnosticText(d: Diagnostic, options: TextFormatOptions = {}): string {
   const colors = pc.createColors(options.color ?? false);
   const paint = d.severity === "error" ? colors.red : d.severity === "warning" ? colors.yellow : colors.cyan;
-  const location = printable(formatLocation(d));
-  const path = d.path && !d.message.includes(d.path) ? colors.dim(` (at ${printable(d.path)})`) : "";
-  return `${location ? location + " " : ""}${paint(d.severity)} ${colors.bold(d.code)} ${d.code === "INTERNAL" ? d.message : printable(d.message)}${path}`;
-}
-
-/**
- * One diagnostic is one line (INTERNAL's --verbose stack excepted: it is savpkg's own text), and
- * text from an input file never drives the terminal: control characters, line separators and
- * escape sequences are shown as \uXXXX.
- */
-export function printable(text: string): string {
-  // eslint-disable-next-line no-control-regex
-  return text.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
+  // One diagnostic is one line (INTERNAL's --verbose stack may span lines), and text from an input never drives the terminal.
+  const location = safeLine(formatLocation(d));
+  const path = d.path && !d.message.includes(d.path) ? colors.dim(` (at ${safeLine(d.path)})`) : "";
+  return `${location ? location + " " : ""}${paint(d.severity)} ${colors.bold(d.code)} ${d.code === "INTERNAL" ? safeText(d.message) : safeLine(d.message)}${path}`;
 }
 
 export function formatDiagnosticsText(diagnostics: readonly Diagnostic[], options: TextFormatOptions = {}): string {
@@ -57,5 +49,5 @@ export function summarize(diagnostics: readonly Diagnostic[]): { errors: number;
 }
 
 export function formatDiagnosticsJson(diagnostics: readonly Diagnostic[], extra: Record<string, unknown> = {}): string {
-  return JSON.stringify({ ...extra, diagnostics: sortDiagnostics(diagnostics).map(diagnosticToJson), summary: summarize(diagnostics) }, null, 2) + "\n";
+  return safeJson({ ...extra, diagnostics: sortDiagnostics(diagnostics).map(diagnosticToJson), summary: summarize(diagnostics) });
 }

@@ -36,11 +36,23 @@ export function fromPointer(pointer: string): string[] {
   return pointer === "" ? [] : pointer.slice(1).split("/").map(unescapePointer);
 }
 
+/** `/import/activeValues/0` → `["import", "activeValues", 0]`: digit-only segments read as indices (ajv instance paths of JSON data). */
+export function pointerSegments(pointer: string): (string | number)[] {
+  return fromPointer(pointer).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+}
+
 /** `/import/activeValues/0` → `import.activeValues[0]` for messages. */
 export function pointerToPath(pointer: string): string {
   return fromPointer(pointer)
     .map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`))
     .join("");
+}
+
+/** JSON text with object keys sorted at every level: equal for equal documents whatever their key order. */
+export function canonicalJson(value: unknown): string {
+  const sort = (v: unknown): unknown =>
+    Array.isArray(v) ? v.map(sort) : isObject(v) ? Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])])) : v;
+  return JSON.stringify(sort(value)) ?? "null";
 }
 
 /** A parsed JSON value (what JSON.parse returns for valid JSON). */

@@ -1,7 +1,13 @@
 /**
- * The JSON Schemas savpkg ships (schemas/), loaded once per process. The tenant schema is the
- * source of truth for tenant files: validation, --set typing, "did you mean" keys and which
- * fields are Saviynt expressions (`x-expression: true`) all read it.
+ * The JSON Schemas savpkg ships (schemas/), loaded once per process. Tenant files have two:
+ * - tenant.schema.json, the published one (`savpkg schema`, editors): shapes, types, allowed keys,
+ *   defaults and descriptions, plain JSON Schema 2020-12 that any strict validator accepts, and that
+ *   accepts a base or an overlay file as written (nothing is required there);
+ * - tenant-complete.schema.json, the compiler's: it references the published schema and adds what a
+ *   tenant must have once its `extends` chain is merged (`required`), plus savpkg's annotations
+ *   (`x-expression`: a Saviynt expression field; `x-multiline`: free text that may span lines).
+ * Validation uses the complete one; --set typing, "did you mean" keys and defaults read the
+ * published one; the annotations are looked up in the complete one.
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,7 +16,7 @@ import type addFormatsPlugin from "ajv-formats";
 import { validators as precompiledValidators } from "../generated/precompiled.js";
 import { assetUrl } from "../assets.js";
 
-type JsonSchema = {
+export type JsonSchema = {
   type?: string | string[];
   properties?: Record<string, JsonSchema>;
   additionalProperties?: boolean | JsonSchema;
@@ -33,9 +39,18 @@ export function readSchemaFile(name: string): JsonSchema {
 }
 
 let tenantSchemaCache: JsonSchema | undefined;
+/** The published tenant schema (shapes only; what editors load). */
 export function tenantSchema(): JsonSchema {
   tenantSchemaCache ??= readSchemaFile("tenant.schema.json");
   return tenantSchemaCache;
+}
+
+/** The compiler's tenant schema: the published one plus completeness after merging and annotations. */
+export const COMPLETE_TENANT_SCHEMA = "tenant-complete.schema.json";
+let completeSchemaCache: JsonSchema | undefined;
+function completeTenantSchema(): JsonSchema {
+  completeSchemaCache ??= readSchemaFile(COMPLETE_TENANT_SCHEMA);
+  return completeSchemaCache;
 }
 
 /** The schema's text as shipped, for `savpkg schema`. */
@@ -79,14 +94,33 @@ const validators = new Map<string, ValidateFunction>();
 export function validatorFor(name: string): ValidateFunction {
   let validate = validators.get(name);
   if (!validate) {
-    validate = precompiledValidators?.[name] ?? ajv().compile(name === "tenant.schema.json" ? tenantSchema() : readSchemaFile(name));
+    validate = precompiledValidators?.[name] ?? compileAtRunTime(name);
     validators.set(name, validate);
   }
   return validate;
 }
 
+/** Compiles a schema of schemas/ (once per process); a reference to another file is resolved by its `$id`. */
+function compileAtRunTime(name: string): ValidateFunction {
+  const instance = ajv();
+  // The complete tenant schema refers to the published one.
+  if (name === COMPLETE_TENANT_SCHEMA && !instance.getSchema(tenantSchema().$id as string)) instance.addSchema(tenantSchema());
+  const schema = name === "tenant.schema.json" ? tenantSchema() : name === COMPLETE_TENANT_SCHEMA ? completeTenantSchema() : readSchemaFile(name);
+  return (typeof schema.$id === "string" ? instance.getSchema(schema.$id) : undefined) ?? instance.compile(schema);
+}
+
 /** Follows local `$ref`s (`#/$defs/x`) of the tenant schema. */
-function deref(schema: JsonSchema | undefined): JsonSchema | undefined {
+export function deref(schema: JsonSchema | undefined): JsonSchema | undefined {
+  if (!schema?.$ref) return schema;
+  // The schema never changes: each node is resolved once per process (issue 15).
+  let resolved = derefMemo.get(schema);
+  if (!resolved) derefMemo.set(schema, (resolved = derefOnce(schema)!));
+  return resolved;
+}
+
+const derefMemo = new WeakMap<JsonSchema, JsonSchema>();
+
+function derefOnce(schema: JsonSchema | undefined): JsonSchema | undefined {
   let current = schema;
   for (let i = 0; current?.$ref && i < 10; i++) {
     const target = current.$ref.replace(/^#\//, "").split("/");
@@ -108,7 +142,7 @@ function withoutRef(schema: JsonSchema): JsonSchema {
  * results are shared, never modified. A hostile file with many distinct keys cannot grow the memo
  * past MEMO_LIMIT: it starts over.
  */
-const schemasAtMemo = new Map<string, readonly JsonSchema[]>();
+const schemasAtMemo = new WeakMap<JsonSchema, Map<string, readonly JsonSchema[]>>();
 const MEMO_LIMIT = 4096;
 
 /** `["a", 0, "b"]` → `.1:a#.1:b`: length-prefixed keys, so no key text can forge another path. */
@@ -119,19 +153,21 @@ function shapeKey(segments: readonly (string | number)[]): string {
 }
 
 /** The subschema(s) at a data path; oneOf branches are all returned. */
-export function schemasAt(segments: readonly (string | number)[]): readonly JsonSchema[] {
+export function schemasAt(segments: readonly (string | number)[], root: JsonSchema = tenantSchema()): readonly JsonSchema[] {
+  let memo = schemasAtMemo.get(root);
+  if (!memo) schemasAtMemo.set(root, (memo = new Map()));
   const key = shapeKey(segments);
-  let found = schemasAtMemo.get(key);
+  let found = memo.get(key);
   if (found === undefined) {
-    found = computeSchemasAt(segments);
-    if (schemasAtMemo.size >= MEMO_LIMIT) schemasAtMemo.clear();
-    schemasAtMemo.set(key, found);
+    found = computeSchemasAt(segments, root);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, found);
   }
   return found;
 }
 
-function computeSchemasAt(segments: readonly (string | number)[]): JsonSchema[] {
-  let current: JsonSchema[] = [tenantSchema()];
+function computeSchemasAt(segments: readonly (string | number)[], root: JsonSchema): JsonSchema[] {
+  let current: JsonSchema[] = [root];
   for (const segment of segments) {
     const next: JsonSchema[] = [];
     for (const raw of current) {
@@ -176,12 +212,12 @@ export function knownKeysAt(segments: readonly (string | number)[]): string[] {
 
 /** True when the schema marks the string at this path as a Saviynt expression field. */
 export function isExpressionField(segments: readonly (string | number)[]): boolean {
-  return schemasAt(segments).some((s) => s["x-expression"] === true);
+  return schemasAt(segments, completeTenantSchema()).some((s) => s["x-expression"] === true);
 }
 
 /** True when the free-text field at this path may contain line breaks and tabs. */
 export function isMultilineField(segments: readonly (string | number)[]): boolean {
-  return schemasAt(segments).some((s) => s["x-multiline"] === true);
+  return schemasAt(segments, completeTenantSchema()).some((s) => s["x-multiline"] === true);
 }
 
 /** True when the value at this path must be a secret reference. */

@@ -1,6 +1,6 @@
 /**
  * The executor's `${…}` evaluator: an interpreter of the syntax tree of src/saviynt/expression/
- * over parsed JSON values, with Groovy semantics (reference/saviynt-rest.md §4.6, §4.7, §3.7). It
+ * over parsed JSON values, with Groovy semantics (docs/saviynt-rest-format.md#bindings, #expressions, #pagination). It
  * never evaluates JavaScript or Groovy; the parser refuses every construct outside the language,
  * and a value the interpreter has no faithful answer for is `unsupported` instead of guessed.
  *
@@ -13,7 +13,7 @@
  * MissingMethodException.
  */
 
-import type { Json } from "../core/json.js";
+import { canonicalJson, hasOwn, isObject, type Json } from "../core/json.js";
 import { findExpressions as findSpans, isMethod, METHODS, parseExpression, type ExpressionSpan as Span, type Node, type Parsed, type Receiver } from "../saviynt/expression/index.js";
 
 export type { Json, Node, Parsed };
@@ -41,13 +41,14 @@ const unsupported = (message: string): never => {
   throw new EvalFailure("unsupported", message);
 };
 
+/** core/json's object check, typed for parsed JSON. */
 function isMap(v: Json | undefined): v is { [key: string]: Json } {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
+  return isObject(v);
 }
 
 /** Own property of a parsed JSON object (never the prototype chain); a missing key is null, as in a Groovy map. */
 function own(map: { [key: string]: Json }, key: string): Json {
-  return Object.prototype.hasOwnProperty.call(map, key) ? (map[key] ?? null) : null;
+  return hasOwn(map, key) ? (map[key] ?? null) : null;
 }
 
 /** Groovy truth: null, false, 0, "" and empty collections are false. */
@@ -65,13 +66,7 @@ export function groovyEquals(a: Json, b: Json): boolean {
   if (a === null || b === null) return a === b;
   if (typeof a !== typeof b) return false;
   if (typeof a !== "object") return a === b;
-  return JSON.stringify(canonical(a)) === JSON.stringify(canonical(b as Json));
-}
-
-function canonical(v: Json): Json {
-  if (Array.isArray(v)) return v.map(canonical);
-  if (isMap(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, canonical(v[k]!)]));
-  return v;
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 /** How Groovy turns a value into text inside a GString; collections have no portable text form. */
@@ -361,7 +356,7 @@ export function unsupportedIn(text: string): TemplateProblem[] {
 
 // ---------------------------------------------------------------------------------------------
 // Plain paths (listField, colsToPropsMap sources, acctIdPath, accountIdPath, errorPath):
-// dotted keys with `[n]` indices; `~dot#` is a literal dot inside a key (reference/saviynt-rest.md §3.5).
+// dotted keys with `[n]` indices; `~dot#` is a literal dot inside a key (docs/saviynt-rest-format.md#cols-to-props-map).
 
 export type PathResult = { found: true; value: Json } | { found: false; at: string };
 
@@ -375,7 +370,7 @@ export function resolvePath(root: Json, path: string): PathResult {
     const key = m[1]!.replace(/~dot#/g, ".");
     if (key !== "") {
       walked = walked ? `${walked}.${key}` : key;
-      if (!isMap(current) || !Object.prototype.hasOwnProperty.call(current, key)) return { found: false, at: walked };
+      if (!isMap(current) || !hasOwn(current, key)) return { found: false, at: walked };
       current = current[key]!;
     }
     for (const idx of m[2]!.matchAll(/\[(-?\d+)\]/g)) {

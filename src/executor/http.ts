@@ -1,7 +1,7 @@
 /**
  * HTTP for the executor: a transport that can send a body with any method (Saviynt's
- * DELETEWITHBODY / GETWITHBODY, reference/saviynt-rest.md §4.3), the token call described by a
- * ConnectionJSON auth block (§2: httpParams as form fields or JSON, tokenResponsePath, tokenType,
+ * DELETEWITHBODY / GETWITHBODY, docs/saviynt-rest-format.md#methods), the token call described by a
+ * ConnectionJSON auth block (docs/saviynt-rest-format.md#connection-json: httpParams as form fields or JSON, tokenResponsePath, tokenType,
  * rotating refresh tokens through `${refresh_token}`), and one `send` that retries a call after
  * refreshing the token (retryFailureStatusCode / authError / expiryError, maxRefreshTryCount) and
  * after a 429/503 whose Retry-After fits a small cap. Every request is recorded as a CallRecord;
@@ -11,6 +11,8 @@ import { request as httpRequest } from "node:http";
 import { request as httpsRequest } from "node:https";
 import { setTimeout as delay } from "node:timers/promises";
 import { findSpans, renderTemplate, resolvePath, type Json, type Scope, type TemplateProblem } from "./expression.js";
+import { isObject } from "../core/json.js";
+import { BODY_METHODS, SAVIYNT_HTTP_METHODS } from "../saviynt/http-methods.js";
 import { replaceExpressions } from "../saviynt/expression/index.js";
 
 export interface HttpRequest {
@@ -158,8 +160,6 @@ export type Sent =
   | { ok: true; response: HttpResponse; method: string; path: string; notes: string[] }
   | { ok: false; record: CallRecord };
 
-const BODY_METHODS = new Set(["POST", "PUT", "PATCH", "DELETEWITHBODY", "GETWITHBODY"]);
-const KNOWN_METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "DELETEWITHBODY", "GETWITHBODY"]);
 
 /**
  * Renders and sends one call, refreshing the token and retrying as ConnectionJSON says. Returns the
@@ -206,7 +206,7 @@ export async function send(ctx: ExecutorContext, operation: string, call: CallTe
     if (problem || method === undefined || urlText === undefined) return fail(method ?? call.method, urlText ?? call.url, null, problem ?? "the call could not be rendered", notes);
     const writtenMethod = call.method.includes("${") ? method : call.method.trim();
     if (writtenMethod !== method) notes.push(`httpMethod "${writtenMethod}" is not upper-case (sent as ${method})`);
-    if (!KNOWN_METHODS.has(method)) return fail(method, urlText, null, `httpMethod "${method}" is not one Saviynt knows (GET, POST, PUT, PATCH, DELETE, DELETEWITHBODY, GETWITHBODY)`, notes);
+    if (!SAVIYNT_HTTP_METHODS.has(method)) return fail(method, urlText, null, `httpMethod "${method}" is not one Saviynt knows (${[...SAVIYNT_HTTP_METHODS].join(", ")})`, notes);
     if (!carriesBody && call.body !== undefined && call.body.trim() !== "" && call.body.trim() !== "{}") notes.push(`httpParams is not sent with ${method}`);
 
     const target = ctx.env.resolveUrl(urlText);
@@ -315,7 +315,7 @@ function rank(key: string): number {
 }
 
 // ---------------------------------------------------------------------------------------------
-// ConnectionJSON auth blocks (reference/saviynt-rest.md §2).
+// ConnectionJSON auth blocks (docs/saviynt-rest-format.md#connection-json).
 
 type Result<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -404,7 +404,7 @@ export class Session {
     return hit ? `the response's ${this.errorPath ?? "body"} says "${hit}" (authError/expiryError)` : undefined;
   }
 
-  /** The token call (§2.2, §2.4); records itself as `token <name>`. */
+  /** The token call (docs/saviynt-rest-format.md#auth-block, #refresh-tokens); records itself as `token <name>`. */
   async refresh(operation: string): Promise<Result<void>> {
     const b = this.block;
     const op = `token ${this.name}`;
@@ -435,7 +435,7 @@ export class Session {
     const url = new URL(target.url);
     const path = url.pathname + url.search;
 
-    // httpParams: a JSON string (usual) or an object (§2.2); `${refresh_token}` is substituted raw.
+    // httpParams: a JSON string (usual) or an object (docs/saviynt-rest-format.md#auth-block); `${refresh_token}` is substituted raw.
     let paramsText: string;
     if (typeof b.httpParams === "string") paramsText = b.httpParams;
     else if (isObject(b.httpParams)) paramsText = JSON.stringify(b.httpParams);
@@ -468,7 +468,7 @@ export class Session {
     if (/^application\/x-www-form-urlencoded/i.test(contentType)) {
       const form = new URLSearchParams();
       for (const [k, v] of Object.entries(params)) form.append(k, typeof v === "string" ? v : JSON.stringify(v));
-      // The -pws variant (v23.5+) encodes spaces as %20 (§2.2).
+      // The -pws variant (v23.5+) encodes spaces as %20 (docs/saviynt-rest-format.md#auth-block).
       body = /-pws$/i.test(contentType) ? form.toString().replace(/\+/g, "%20") : form.toString();
     } else if (/json/i.test(contentType)) body = JSON.stringify(params);
     else {
@@ -529,10 +529,6 @@ export function requestParts(httpHeaders: unknown, httpParams: unknown): { heade
   return { headers, body };
 }
 
-export function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
 /** Response headers for `headers.X` in pagination expressions: lower-case and Canonical-Case names. */
 export function headerScope(headers: Record<string, string>): Record<string, Json> {
   const out: Record<string, Json> = {};
@@ -544,7 +540,7 @@ export function headerScope(headers: Record<string, string>): Record<string, Jso
 }
 
 /**
- * `successResponses` / `unsuccessResponses` (reference/saviynt-rest.md §4.4): `{statusCode:[…]}`
+ * `successResponses` / `unsuccessResponses` (docs/saviynt-rest-format.md#success-responses): `{statusCode:[…]}`
  * and/or `{"<body path>": [expected values]}`. Without successResponses any 2xx passes (noted by
  * the caller). Returns undefined on success, else the reason.
  */

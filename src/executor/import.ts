@@ -1,13 +1,14 @@
 /**
  * Account, entitlement and account–entitlement import as Saviynt's REST connector runs an
- * ImportAccountEntJSON (reference/saviynt-rest.md §3): calls by callOrder, records at `listField`,
+ * ImportAccountEntJSON (docs/saviynt-rest-format.md#import): calls by callOrder, records at `listField`,
  * `colsToPropsMap` with `path~#~type` and `#CONST#`, pagination (`nextUrl`, `page`, `offset`),
  * 204/empty body = no records, statusAndThresholdConfig (statusColumn + activeStatus,
  * accountThresholdValue), entitlement types by entTypeOrder, memberships by `httpEntToAcct`,
  * `httpAcctToEnt` or one `http` call. Interpreted generically: nothing here knows CXone.
  */
 import { arrayPaths, evaluateTemplateValue, groovyText, resolvePath, truthy, type Json, type Scope } from "./expression.js";
-import { describeResponse, headerScope, isObject, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext, type HttpResponse } from "./http.js";
+import { describeResponse, headerScope, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext, type HttpResponse } from "./http.js";
+import { isObject } from "../core/json.js";
 
 export type Scalar = string | number | boolean | null;
 
@@ -60,13 +61,13 @@ export interface ImportRun {
 type Misses = Map<string, { missed: number; total: number; hint: string | undefined; listField: string; section: SectionResult }>;
 
 export interface ImportOptions {
-  /** The STATUS_THRESHOLD_CONFIG attribute, used when accountParams has no statusAndThresholdConfig (§3.3). */
+  /** The STATUS_THRESHOLD_CONFIG attribute, used when accountParams has no statusAndThresholdConfig (docs/saviynt-rest-format.md#status-and-threshold). */
   statusThresholdConfig?: unknown;
   /** Safety stop for pagination (default 1000 pages per call). */
   maxPages?: number;
 }
 
-/** colsToPropsMap types (§3.5). `date`/`epochdate` keep the source text: dates are not parsed. */
+/** colsToPropsMap types (docs/saviynt-rest-format.md#cols-to-props-map). `date`/`epochdate` keep the source text: dates are not parsed. */
 const TYPES = new Set(["char", "bool", "int", "date", "epochdate", "listAsString"]);
 
 function section(ran: boolean): SectionResult {
@@ -104,8 +105,8 @@ export async function runImport(ctx: ExecutorContext, doc: unknown, options: Imp
   };
   const statusConfig = statusThreshold(accountParams, options.statusThresholdConfig);
   Object.assign(run.config, statusConfig);
-  const maxPages = options.maxPages ?? 1000;
-  const misses: Misses = new Map();
+  const runScope: RunScope = { ctx, maxPages: options.maxPages ?? 1000, misses: new Map() };
+  const { misses } = runScope;
 
   if (accountParams) {
     const s = run.sections.accounts;
@@ -119,7 +120,7 @@ export async function runImport(ctx: ExecutorContext, doc: unknown, options: Imp
         continue;
       }
       if (call.statusConfig !== undefined) addWarning(s, `${name}: statusConfig (value mapping of the status column) is not applied by the simulator`);
-      const listed = await listRecords(ctx, `import accounts ${name}`, call, s, str(accountParams.connection), accountParams.successResponses, {}, maxPages, `ImportAccountEntJSON.accountParams.call.${name}`, misses);
+      const listed = await listRecords(runScope, { operation: `import accounts ${name}`, call, s, sectionConnection: str(accountParams.connection), sectionSuccess: accountParams.successResponses, where: `ImportAccountEntJSON.accountParams.call.${name}` });
       if (!listed.ok) continue;
       const keyField = str(call.keyField) ?? "accountID";
       for (const record of listed.records) {
@@ -163,7 +164,7 @@ export async function runImport(ctx: ExecutorContext, doc: unknown, options: Imp
           continue;
         }
         const where = `ImportAccountEntJSON.entitlementParams.entTypes.${type}.call.${name}`;
-        const listed = await listRecords(ctx, `import entitlements ${type} ${name}`, call, s, str(call.connection) ?? str(entitlementParams.connection), entitlementParams.successResponses, {}, maxPages, where, misses);
+        const listed = await listRecords(runScope, { operation: `import entitlements ${type} ${name}`, call, s, sectionConnection: str(call.connection) ?? str(entitlementParams.connection), sectionSuccess: entitlementParams.successResponses, where });
         if (!listed.ok) continue;
         const keyField = str(call.keyField) ?? "entitlementID";
         for (const record of listed.records) {
@@ -194,7 +195,7 @@ export async function runImport(ctx: ExecutorContext, doc: unknown, options: Imp
         const where = `ImportAccountEntJSON.acctEntParams.entTypes.${type}.call.${name}`;
         const processing = str(call.processingType) ?? str(acctEntParams.processingType) ?? "http";
         const connection = str(call.connection) ?? str(acctEntParams.connection);
-        const pairs = await membershipCalls(ctx, run, type, name, call, processing, connection, acctEntParams.successResponses, s, maxPages, where, misses);
+        const pairs = await membershipCalls(runScope, { run, type, name, call, processing, connection, sectionSuccess: acctEntParams.successResponses, s, where });
         for (const p of pairs) {
           const key = `${p.accountID}\u0000${p.entitlementType}\u0000${p.entitlementID}`;
           if (seen.has(key)) continue;
@@ -224,7 +225,7 @@ function unsupportedKey(ctx: ExecutorContext, s: SectionResult, where: string, w
   fail(s, `unsupported: ${what} (${where})`);
 }
 
-/** page and offset pagination stop on a short page, or once `page` pages of `size` reach the total (§3.7). */
+/** page and offset pagination stop on a short page, or once `page` pages of `size` reach the total (docs/saviynt-rest-format.md#pagination). */
 function sizedNext(total: number | undefined, count: number, size: number, page: number): { more?: true } {
   if (count === 0 || count < size) return {};
   if (total !== undefined && page * size >= total) return {};
@@ -265,22 +266,35 @@ interface Listed {
   records: Json[];
 }
 
+/** What every call of one import run shares. */
+interface RunScope {
+  ctx: ExecutorContext;
+  maxPages: number;
+  /** listField misses per call, reported once per call when the run ends. */
+  misses: Misses;
+}
+
+/** One import call to list, with its section's defaults. */
+interface ListRequest {
+  /** Name in the call log (`import accounts call1`); pages add ` page N`. */
+  operation: string;
+  call: Record<string, unknown>;
+  /** The section failures and warnings go to. */
+  s: SectionResult;
+  /** The section's connection and successResponses, used when the call has none. */
+  sectionConnection: string | undefined;
+  sectionSuccess: unknown;
+  /** `${id}`, `${accountID}`, `${entitlementID}` for per-record membership calls. */
+  scope?: Scope;
+  /** Where the call is in the document. */
+  where: string;
+}
+
 /**
  * Runs one import call with its pagination and returns the records at listField. `where` names
  * the call in the document; failures go to `s`.
  */
-async function listRecords(
-  ctx: ExecutorContext,
-  operation: string,
-  call: Record<string, unknown>,
-  s: SectionResult,
-  sectionConnection: string | undefined,
-  sectionSuccess: unknown,
-  scope: Scope,
-  maxPages: number,
-  where: string,
-  misses: Misses,
-): Promise<Listed> {
+async function listRecords({ ctx, maxPages, misses }: RunScope, { operation, call, s, sectionConnection, sectionSuccess, scope = {}, where }: ListRequest): Promise<Listed> {
   const http = isObject(call.http) ? call.http : undefined;
   if (!http || typeof http.url !== "string") {
     fail(s, `${where}: no http.url`);
@@ -343,7 +357,7 @@ async function listRecords(
       fail(s, `${op}: ${reason}`);
       return { ok: false, records };
     }
-    // 204 / empty body: no records, and nothing to paginate from (reference/cxone-api.md §2, §7.5).
+    // 204 / empty body: no records, and nothing to paginate from (docs/cxone-contract.md#api-basics, #official-package).
     if (body === undefined) {
       ctx.record({ operation: op, method: sent.method, path: sent.path, status: sent.response.status, result: "pass", reason: "no content: 0 records", ...(notes.length ? { notes } : {}) });
       break;
@@ -381,7 +395,7 @@ interface Pager {
   next(body: Json, pageRecords: Json[], response: HttpResponse, page: number, total: number): { url?: string; more?: boolean; problem?: string };
 }
 
-/** Pagination variants of §3.7. Only one is used; nextUrl wins, then page, then offset. */
+/** Pagination variants of docs/saviynt-rest-format.md#pagination. Only one is used; nextUrl wins, then page, then offset. */
 function pager(call: Record<string, unknown>, s: SectionResult, where: string): Pager {
   const p = isObject(call.pagination) ? call.pagination : undefined;
   const none: Pager = { urlFor: (u) => u, next: () => ({}) };
@@ -421,7 +435,7 @@ function pager(call: Record<string, unknown>, s: SectionResult, where: string): 
       value = at.found ? at.value : undefined;
     } else if (path.startsWith("headers.")) value = response.headers[path.slice("headers.".length).toLowerCase()];
     else {
-      addWarning(s, `${where}: totalCountPath "${spec}" should start with completeResponseMap. or headers. (§3.7)`);
+      addWarning(s, `${where}: totalCountPath "${spec}" should start with completeResponseMap. or headers.`);
       const at = resolvePath(body, path);
       value = at.found ? at.value : undefined;
     }
@@ -477,7 +491,7 @@ export function setQuery(url: string, name: string, value: string): string {
   return `${base}${base.includes("?") ? "&" : "?"}${name}=${encodeURIComponent(value)}${hash < 0 ? "" : url.slice(hash)}`;
 }
 
-/** One record → Saviynt attributes by colsToPropsMap (§3.5). */
+/** One record → Saviynt attributes by colsToPropsMap (docs/saviynt-rest-format.md#cols-to-props-map). */
 function mapRecord(ctx: ExecutorContext, record: Json, map: unknown, s: SectionResult, where: string): Record<string, Scalar> {
   const out: Record<string, Scalar> = {};
   if (!isObject(map)) {
@@ -549,20 +563,22 @@ function convert(raw: Json, type: string, s: SectionResult, where: string): Scal
 
 // ---------------------------------------------------------------------------------------------
 
-async function membershipCalls(
-  ctx: ExecutorContext,
-  run: ImportRun,
-  type: string,
-  name: string,
-  call: Record<string, unknown>,
-  processing: string,
-  connection: string | undefined,
-  sectionSuccess: unknown,
-  s: SectionResult,
-  maxPages: number,
-  where: string,
-  misses: Misses,
-): Promise<ImportedMembership[]> {
+/** One acctEntParams call: the run so far (its accounts and entitlements), the entitlement type and how the call pairs them. */
+interface MembershipRequest {
+  run: ImportRun;
+  type: string;
+  name: string;
+  call: Record<string, unknown>;
+  /** processingType: httpEntToAcct, httpAcctToEnt or http. */
+  processing: string;
+  connection: string | undefined;
+  sectionSuccess: unknown;
+  s: SectionResult;
+  where: string;
+}
+
+async function membershipCalls(runScope: RunScope, { run, type, name, call, processing, connection, sectionSuccess, s, where }: MembershipRequest): Promise<ImportedMembership[]> {
+  const { ctx } = runScope;
   const out: ImportedMembership[] = [];
   const acctIdPath = str(call.acctIdPath);
   const entIdPath = str(call.entIdPath);
@@ -588,7 +604,7 @@ async function membershipCalls(
       }
       if (!run.sections.entitlements.ran || entitlements.length === 0) addWarning(s, `${type}: no ${type} entitlements were imported, so no memberships were read`);
       for (const e of entitlements) {
-        const listed = await listRecords(ctx, `import memberships ${type} ${name} (id=${e.entitlementID})`, call, s, connection, sectionSuccess, { id: e.entitlementID, entitlementID: e.entitlementID }, maxPages, where, misses);
+        const listed = await listRecords(runScope, { operation: `import memberships ${type} ${name} (id=${e.entitlementID})`, call, s, sectionConnection: connection, sectionSuccess, scope: { id: e.entitlementID, entitlementID: e.entitlementID }, where });
         if (!listed.ok) continue;
         for (const r of listed.records) {
           const v = idOf(r, acctIdPath);
@@ -605,7 +621,7 @@ async function membershipCalls(
         return out;
       }
       for (const a of run.accounts) {
-        const listed = await listRecords(ctx, `import memberships ${type} ${name} (id=${a.accountID})`, call, s, connection, sectionSuccess, { id: a.accountID, accountID: a.accountID }, maxPages, where, misses);
+        const listed = await listRecords(runScope, { operation: `import memberships ${type} ${name} (id=${a.accountID})`, call, s, sectionConnection: connection, sectionSuccess, scope: { id: a.accountID, accountID: a.accountID }, where });
         if (!listed.ok) continue;
         for (const r of listed.records) {
           const v = idOf(r, entIdPath);
@@ -621,7 +637,7 @@ async function membershipCalls(
         fail(s, `${where}: processingType http needs acctIdPath and entIdPath`);
         return out;
       }
-      const listed = await listRecords(ctx, `import memberships ${type} ${name}`, call, s, connection, sectionSuccess, {}, maxPages, where, misses);
+      const listed = await listRecords(runScope, { operation: `import memberships ${type} ${name}`, call, s, sectionConnection: connection, sectionSuccess, where });
       for (const r of listed.records) {
         const av = idOf(r, acctIdPath);
         const ev = idOf(r, entIdPath);
@@ -648,7 +664,7 @@ function keyIndex(items: Array<{ id: string; attributes: Record<string, Scalar> 
 }
 
 // ---------------------------------------------------------------------------------------------
-// What Saviynt keeps after an import (§3.3): status, threshold, doNotChangeIfFailed.
+// What Saviynt keeps after an import (docs/saviynt-rest-format.md#status-and-threshold): status, threshold, doNotChangeIfFailed.
 
 export interface SaviyntAccount extends Omit<ImportedAccount, "status"> {
   status: "active" | "inactive" | "suspended";

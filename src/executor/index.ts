@@ -1,6 +1,6 @@
 /**
  * The Saviynt REST executor: an interpreter of connection attribute documents that does what EIC
- * does with them (reference/saviynt-rest.md §2–§4) — token calls, imports, provisioning — against
+ * does with them (docs/saviynt-rest-format.md#connection-json, #import, #provisioning) — token calls, imports, provisioning — against
  * whatever the URL policy allows (in savpkg: only the CXone simulator). Generic: it knows Saviynt's
  * JSON, not CXone. `simulate.ts` adds the CXone-specific expectations.
  */

@@ -1,13 +1,14 @@
 /**
  * One provisioning task as Saviynt runs a Create/Update/Enable/Disable/AddAccess/RemoveAccess JSON
- * (reference/saviynt-rest.md §4): the calls in order — for access JSONs only those whose `name`
- * is the task's entitlement type (§4.5) — with `${…}` bindings resolved from a sample identity,
+ * (docs/saviynt-rest-format.md#provisioning): the calls in order — for access JSONs only those whose `name`
+ * is the task's entitlement type (docs/saviynt-rest-format.md#access-calls) — with `${…}` bindings resolved from a sample identity,
  * account and entitlement and from earlier responses (`response.call1.message…`,
  * `response.Teams1…`), substituted raw into URL, headers and body; success decided by
  * `successResponses` / `unsuccessResponses`; the new account id read at `accountIdPath`.
  */
 import { groovyText, resolvePath, type Json, type Scope } from "./expression.js";
-import { describeResponse, isObject, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext } from "./http.js";
+import { describeResponse, judgeSuccess, parseBody, requestParts, send, type CallTemplate, type ExecutorContext } from "./http.js";
+import { isObject } from "../core/json.js";
 
 export interface ProvisionBindings {
   /** The identity (`${user.*}`). */

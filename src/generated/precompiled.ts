@@ -1,5 +1,5 @@
 /**
- * Ahead-of-time compiled schema validators and Handlebars templates (reference/engineering.md B3
+ * Ahead-of-time compiled schema validators and Handlebars templates (docs/engineering-notes.md#schema-validation
  * "Standalone code", issue 7). This committed module is the empty stand-in: when savpkg runs from its
  * TypeScript sources (vitest), schema.ts and render.ts see `undefined` and compile at run time.
  * `npm run build` (scripts/build.mjs) overwrites its compiled output, dist/generated/precompiled.js,

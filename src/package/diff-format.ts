@@ -5,7 +5,7 @@
  */
 import { createColors } from "picocolors";
 import type { DiffChange, DiffNote, DiffResult, DiffScope, DiffSide } from "./diff.js";
-import { safeJson, terminalSafe } from "./inspect.js";
+import { safeJson, safeLine } from "../core/text-safety.js";
 
 export const DIFF_JSON_FORMAT = "savpkg.diff";
 export const DIFF_JSON_VERSION = 1;
@@ -47,20 +47,20 @@ function groupTitle(group: { scope: DiffScope; name: string }): string {
     case "connection":
       return "connection";
     default:
-      return terminalSafe(group.name);
+      return safeLine(group.name);
   }
 }
 
 function sideText(side: DiffSide): string {
   const what = side.type ? `${side.connection}, ${side.type}` : side.connection;
-  return terminalSafe(side.source ? `${side.source} (${what})` : `(${what})`);
+  return safeLine(side.source ? `${side.source} (${what})` : `(${what})`);
 }
 
 const MAX_VALUE = 240;
 
 /** Package text is untrusted: escaped for terminals, and shortened for reading. */
 function clip(text: string): string {
-  const safe = terminalSafe(text);
+  const safe = safeLine(text);
   return safe.length > MAX_VALUE ? `${safe.slice(0, MAX_VALUE - 1)}…` : safe;
 }
 
@@ -92,7 +92,7 @@ export function formatDiffText(result: DiffResult, opts: TextFormatOptions = {})
     lines.push("");
     lines.push(c.bold(groupTitle(group)));
     for (const change of group.changes) {
-      const path = change.path === "" ? "(whole value)" : terminalSafe(change.path);
+      const path = change.path === "" ? "(whole value)" : safeLine(change.path);
       if (change.op === "added") lines.push(`  ${c.green("+")} ${path}: ${c.green(clip(change.newText ?? ""))}`);
       else if (change.op === "removed") lines.push(`  ${c.red("-")} ${path}: ${c.red(clip(change.oldText ?? ""))}`);
       else lines.push(`  ${c.yellow("~")} ${path}: ${c.red(clip(change.oldText ?? ""))} ${c.dim("→")} ${c.green(clip(change.newText ?? ""))}`);
@@ -109,7 +109,7 @@ export function formatDiffText(result: DiffResult, opts: TextFormatOptions = {})
 }
 
 function noteText(note: DiffNote): string {
-  return terminalSafe(note.scope === "attribute" ? `${note.group}: ${note.message}` : note.message);
+  return safeLine(note.scope === "attribute" ? `${note.group}: ${note.message}` : note.message);
 }
 
 /**
@@ -179,7 +179,7 @@ export function formatDiffMarkdown(result: DiffResult): string {
     lines.push("| | path | A | B |");
     lines.push("|---|---|---|---|");
     for (const ch of group.changes) {
-      const path = ch.path === "" ? "*(whole value)*" : code(terminalSafe(ch.path));
+      const path = ch.path === "" ? "*(whole value)*" : code(safeLine(ch.path));
       lines.push(`| ${symbol[ch.op]} | ${path} | ${code(clip(ch.oldText ?? ""))} | ${code(clip(ch.newText ?? ""))} |`);
     }
   }
@@ -187,12 +187,12 @@ export function formatDiffMarkdown(result: DiffResult): string {
     lines.push("");
     lines.push("**Notes**");
     lines.push("");
-    for (const note of result.notes) lines.push(`- ${note.scope === "attribute" ? `${code(terminalSafe(note.group))}: ` : ""}${htmlEscape(terminalSafe(note.message))}`);
+    for (const note of result.notes) lines.push(`- ${note.scope === "attribute" ? `${code(safeLine(note.group))}: ` : ""}${htmlEscape(safeLine(note.message))}`);
   }
   return lines.join("\n") + "\n";
 }
 
 function mdSide(side: DiffSide): string {
   const what = side.type ? `${side.connection}, ${side.type}` : side.connection;
-  return side.source ? `${code(terminalSafe(side.source))} (${htmlEscape(terminalSafe(what))})` : htmlEscape(terminalSafe(what));
+  return side.source ? `${code(safeLine(side.source))} (${htmlEscape(safeLine(what))})` : htmlEscape(safeLine(what));
 }

@@ -3,11 +3,11 @@
  *
  * Both sides go through one normalisation: attribute documents are parsed, JSON documents stored
  * as strings inside them (httpParams bodies, often with unquoted `${…}` bindings — see
- * reference/saviynt-rest.md §5.9a) are parsed too with the bindings kept, so key order, whitespace,
+ * docs/saviynt-rest-format.md#official-package) are parsed too with the bindings kept, so key order, whitespace,
  * CRLF and indentation never show up as differences. Volatile export metadata (GUID, Exported On,
  * entry-name stamps, zip layout, `__MACOSX`) is ignored unless `strict`.
  * Secrets are replaced by `‹redacted sha256:xxxxxxxx›` BEFORE comparison results are built, so no
- * formatter can print one; ciphertext is compared as an opaque hash (§5.6). A ConnectionJSON that
+ * formatter can print one; ciphertext is compared as an opaque hash (docs/saviynt-rest-format.md#encryption). A ConnectionJSON that
  * is empty or encrypted on one side cannot be compared with a plaintext one: that is a note, not a
  * difference.
  */
@@ -102,7 +102,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Secret detection (reference/saviynt-rest.md §2.2, §2.4, §6.1 #6)
+// Secret detection (docs/saviynt-rest-format.md#auth-block, #refresh-tokens, #lint-rules)
 
 /** Keys whose literal values are credentials, compared after lower-casing and dropping `-`/`_`. */
 const SECRET_KEY_SUFFIXES = ["password", "passwd", "secret", "token", "passphrase", "key", "credential", "credentials", "assertion"];
@@ -391,7 +391,7 @@ function connectionFields(m: PackageModel): Norm {
   return Object.fromEntries(
     Object.entries(m.connection.fields).map(([k, v]) => [
       k,
-      // templateMandatoryData is an encrypted blob tied to the tenant template (§5.3): opaque.
+      // templateMandatoryData is an encrypted blob tied to the tenant template (docs/saviynt-rest-format.md#connection-file): opaque.
       k === "templateMandatoryData" && typeof v === "string" && v !== "" ? new Opaque("ciphertext", Buffer.byteLength(v), sha256(v)) : normalize(v, [k], { secretDocument: false }),
     ]),
   );

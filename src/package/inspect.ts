@@ -1,11 +1,12 @@
 /**
  * `savpkg inspect <zip>`: what a package holds, without printing any attribute value
  * (issue 5 item 2): connection name and type, system, exported on/by, entries, and each attribute
- * with its state, size and a short hash. Package text is untrusted, so the text formatter escapes
- * control and bidi characters before anything reaches a terminal.
+ * with its state, size and a short hash. Package text is untrusted: every field goes through
+ * core/text-safety before anything reaches a terminal.
  */
 import { createColors } from "picocolors";
 import type { Diagnostic } from "../core/diagnostics.js";
+import { safeJson, safeLine } from "../core/text-safety.js";
 import type { AttributeState, PackageEntry, PackageModel } from "./model.js";
 
 export interface InspectAttribute {
@@ -84,25 +85,12 @@ function shape(value: unknown): string {
   return value === null ? "null" : typeof value;
 }
 
-/** Escapes C0/C1 controls and bidi overrides so untrusted text cannot drive the terminal. */
-export function terminalSafe(text: string): string {
-  return text.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`);
-}
-
-/**
- * JSON.stringify, pretty, with C1 controls and bidi overrides escaped as \uXXXX: still the same
- * JSON, but `cat`-ing it cannot drive a terminal (JSON.stringify only escapes C0 controls).
- */
-export function safeJson(value: unknown): string {
-  return JSON.stringify(value, null, 2).replace(/[\u007f-\u009f\u200b-\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069\ufeff]/g, (ch) => `\\u${ch.charCodeAt(0).toString(16).padStart(4, "0")}`) + "\n";
-}
-
 /** `inspect --format json`: the InspectReport itself (its interface is the documented shape). */
 export function formatInspectJson(report: InspectReport): string {
   return safeJson(report);
 }
 
-const show = (value: string | null): string => (value === null ? "(none)" : value === "" ? '""' : terminalSafe(value));
+const show = (value: string | null): string => (value === null ? "(none)" : value === "" ? '""' : safeLine(value));
 
 export interface InspectTextOptions {
   color?: boolean;
@@ -112,9 +100,9 @@ export function formatInspectText(report: InspectReport, opts: InspectTextOption
   const c = createColors(opts.color === true);
   const lines: string[] = [];
   const row = (label: string, value: string) => lines.push(`  ${c.dim(label.padEnd(12))} ${value}`);
-  lines.push(c.bold(report.source === null ? "package" : terminalSafe(report.source)));
+  lines.push(c.bold(report.source === null ? "package" : safeLine(report.source)));
   const conn = report.connection;
-  row("connection", `${show(conn.name ?? conn.key)}${conn.type ? ` (${terminalSafe(conn.type)})` : ""}`);
+  row("connection", `${show(conn.name ?? conn.key)}${conn.type ? ` (${safeLine(conn.type)})` : ""}`);
   if (conn.name !== null && conn.name !== conn.key) row("key", show(conn.key));
   row("description", show(conn.description));
   row("template", show(conn.templateName));
@@ -126,18 +114,18 @@ export function formatInspectText(report: InspectReport, opts: InspectTextOption
     row("summary", "(no ObjectSummary)");
   }
   if (report.layout.folder !== "") row("folder", show(report.layout.folder));
-  report.layout.entries.forEach((e, i) => row(i === 0 ? "entries" : "", `${terminalSafe(e.name)}  ${c.dim(`${e.size} bytes${e.kind === "macos" || e.kind === "directory" || e.kind === "other" ? `, ${e.kind}, ignored` : ""}`)}`));
+  report.layout.entries.forEach((e, i) => row(i === 0 ? "entries" : "", `${safeLine(e.name)}  ${c.dim(`${e.size} bytes${e.kind === "macos" || e.kind === "directory" || e.kind === "other" ? `, ${e.kind}, ignored` : ""}`)}`));
 
   lines.push("");
   lines.push(c.bold(`attributes (${report.attributes.length})`));
-  const width = Math.max(4, ...report.attributes.map((a) => terminalSafe(a.name).length));
+  const width = Math.max(4, ...report.attributes.map((a) => safeLine(a.name).length));
   for (const a of report.attributes) {
     const state = a.state.padEnd(12);
     const coloured = a.state === "invalid-json" ? c.red(state) : a.state === "empty" || a.state === "null" ? c.dim(state) : a.state === "ciphertext" ? c.cyan(state) : state;
-    const parts = [`  ${terminalSafe(a.name).padEnd(width)}  ${coloured}`];
-    if (a.state !== "empty" && a.state !== "null") parts.push(`${String(a.size).padStart(6)} bytes  sha256:${a.sha256}`);
-    if (a.detail !== undefined) parts.push(c.dim(terminalSafe(a.detail)));
-    if (a.error !== undefined) parts.push(c.red(a.error));
+    const parts = [`  ${safeLine(a.name).padEnd(width)}  ${coloured}`];
+    if (a.state !== "empty" && a.state !== "null") parts.push(`${String(a.size).padStart(6)} bytes  sha256:${safeLine(String(a.sha256))}`);
+    if (a.detail !== undefined) parts.push(c.dim(safeLine(a.detail)));
+    if (a.error !== undefined) parts.push(c.red(safeLine(a.error)));
     lines.push(parts.join("  ").trimEnd());
   }
 
@@ -146,7 +134,7 @@ export function formatInspectText(report: InspectReport, opts: InspectTextOption
     lines.push(c.bold("diagnostics"));
     for (const d of report.diagnostics) {
       const sev = d.severity === "error" ? c.red(d.severity) : d.severity === "warning" ? c.yellow(d.severity) : c.dim(d.severity);
-      lines.push(`  ${sev} ${d.code}${d.path ? ` at ${terminalSafe(d.path)}` : ""}: ${terminalSafe(d.message)}`);
+      lines.push(`  ${sev} ${d.code}${d.path ? ` at ${safeLine(d.path)}` : ""}: ${safeLine(d.message)}`);
     }
   }
   return lines.join("\n") + "\n";

@@ -1,7 +1,7 @@
 /**
  * `savpkg lint` on a package read from anywhere: the build's rule catalogue (check.ts) over the
  * package's JSON attributes, plus what the reader found (layout, names, attribute list, invalid
- * JSON, plaintext ConnectionJSON — reference/saviynt-rest.md §6.3 items 1 and 9).
+ * JSON, plaintext ConnectionJSON — docs/saviynt-rest-format.md#lint-rules).
  */
 import { checkAttributes } from "./rules.js";
 import type { Diagnostic } from "../core/diagnostics.js";

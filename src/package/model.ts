@@ -2,12 +2,12 @@
  * The normalised model of a T2P connection package, as `readPackage` produces it and `inspect`,
  * `unpack`, `lint` and `diff` consume it. Built from any export (ours, Saviynt's native exporter,
  * re-zipped copies), so every field that real exports leave out is optional or nullable.
- * Format: ../shared/reference/saviynt-rest.md §5.
+ * Format: docs/saviynt-rest-format.md#t2p.
  */
 import type { Diagnostic } from "../core/diagnostics.js";
 
 /**
- * What an attribute value is (§5.4, §5.6):
+ * What an attribute value is (docs/saviynt-rest-format.md#attribute-list, #encryption):
  * - `empty`: `""` (unused attribute);
  * - `null`: JSON null (SOAP exports);
  * - `json`: a strict JSON document (the usual plaintext attribute);

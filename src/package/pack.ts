@@ -1,9 +1,9 @@
 /**
  * Stage 5 — pack: rendered attributes → the T2P zip, in memory. Native layout
- * (reference/saviynt-rest.md §5): two root entries with one stamp, 24 attributes in exporter
+ * (docs/saviynt-rest-format.md#t2p): two root entries with one stamp, 24 attributes in exporter
  * order, ConnectionJSON "" (or a pass-through ciphertext), CRLF inner documents, ASCII only.
  *
- * Reproducible (engineering.md B5, C1): entries appended from buffers in a fixed order with a
+ * Reproducible (docs/engineering-notes.md#zip-writing, #reproducible-zips): entries appended from buffers in a fixed order with a
  * fixed mode and the package time as DOS time; the GUID is a name-based UUID of the content.
  * Entries are STORED, not deflated: deflate bytes depend on the zlib build, and a package must be
  * byte-identical on every machine that runs the same savpkg version (see README "Reproducible").
@@ -19,11 +19,19 @@ import {
   REST_ATTRIBUTES,
   serializeAttributeValue,
   serializeNativeFile,
+  type RenderedAttributeName,
 } from "../saviynt/t2p.js";
-import type { RenderedAttributes } from "../tenant/render.js";
-import type { TenantConfig } from "../tenant/validate.js";
 
-/** Used when neither the tenant nor SOURCE_DATE_EPOCH gives a time (npm's choice, engineering.md C1.2). */
+/** What a package is made of besides its documents: a tenant's connection and package settings (a validated tenant is one). */
+export interface PackSource {
+  connection: { name: string; description: string };
+  package: { exportedBy: string; system: string; exportedAt?: string; connectionJsonCiphertext?: string };
+}
+
+/** The rendered documents, one per attribute savpkg renders. */
+export type PackAttributes = Record<RenderedAttributeName, unknown>;
+
+/** Used when neither the tenant nor SOURCE_DATE_EPOCH gives a time (npm's choice, docs/engineering-notes.md#package-time). */
 export const DEFAULT_PACKAGE_TIME = new Date("1985-10-26T08:15:00Z");
 /** Namespace of savpkg's name-based (v5) package GUIDs. */
 const GUID_NAMESPACE = "5b0c6f0e-3d1a-5e8f-9a57-2a6f1c0d7e41";
@@ -48,44 +56,65 @@ export interface PackedPackage {
 }
 
 /** The package time: the tenant's `package.exportedAt`, else SOURCE_DATE_EPOCH, else the default; whole seconds, UTC. */
-export function packageTime(tenant: TenantConfig, options: PackOptions): Date {
+export function packageTime(tenant: PackSource, options: PackOptions): Date {
   const pinned = tenant.package.exportedAt ? Date.parse(tenant.package.exportedAt) : NaN;
   const ms = !Number.isNaN(pinned) ? pinned : options.sourceDateEpoch !== undefined ? options.sourceDateEpoch * 1000 : DEFAULT_PACKAGE_TIME.getTime();
   return new Date(Math.floor(ms / 1000) * 1000);
 }
 
 /** The package's entries (names and bytes) without zipping: what --check and tests compare. */
-export function planPackage(tenant: TenantConfig, attributes: RenderedAttributes, options: PackOptions = {}) {
-  const time = packageTime(tenant, options);
-  const stamp = entryStamp(time);
+export function planPackage(tenant: PackSource, attributes: PackAttributes, options: PackOptions = {}) {
   const stored = new Map<string, string>();
   for (const name of REST_ATTRIBUTES) stored.set(name, "");
   for (const [name, value] of Object.entries(attributes)) {
-    // ConnectionJSON carries credentials: never plaintext inside a package (§5.6, §5.7).
+    // ConnectionJSON carries credentials: never plaintext inside a package (docs/saviynt-rest-format.md#encryption, #import-behaviour).
     if (name !== "ConnectionJSON") stored.set(name, serializeAttributeValue(value));
   }
   stored.set("ConnectionJSON", tenant.package.connectionJsonCiphertext ?? "");
-  const connectionText = serializeNativeFile(
-    buildConnectionFile({ name: tenant.connection.name, description: tenant.connection.description, attributes: stored }),
-  );
-  const guid = nameBasedUuid(`${tenant.connection.name}\n${tenant.package.system}\n${tenant.package.exportedBy}\n${stamp}\n${connectionText}`);
+  return planConnectionPackage({
+    name: tenant.connection.name,
+    description: tenant.connection.description,
+    attributes: stored,
+    exportedBy: tenant.package.exportedBy,
+    system: tenant.package.system,
+    time: packageTime(tenant, options),
+  });
+}
+
+export interface ConnectionPackageInput {
+  name: string;
+  description: string;
+  /** Attribute name → the text stored in EXTERNAL_ATTR ("" for unused ones). */
+  attributes: ReadonlyMap<string, string>;
+  exportedBy: string;
+  system: string;
+  /** Whole seconds, UTC: the entry-name stamp and "Exported On". */
+  time: Date;
+}
+
+/** The two native entries of one connection's package (built packages and pulled live connections alike). */
+export function planConnectionPackage(input: ConnectionPackageInput) {
+  const time = input.time;
+  const stamp = entryStamp(time);
+  const connectionText = serializeNativeFile(buildConnectionFile({ name: input.name, description: input.description, attributes: input.attributes }));
+  const guid = nameBasedUuid(`${input.name}\n${input.system}\n${input.exportedBy}\n${stamp}\n${connectionText}`);
   const summaryText = serializeNativeFile(
     buildObjectSummary({
-      connectionName: tenant.connection.name,
+      connectionName: input.name,
       guid,
-      exportedBy: tenant.package.exportedBy,
+      exportedBy: input.exportedBy,
       exportedOn: time,
-      system: tenant.package.system,
+      system: input.system,
     }),
   );
   const entries: PackageEntry[] = [
     { name: objectSummaryEntryName(stamp), bytes: Buffer.from(summaryText, "ascii") },
     { name: connectionEntryName(stamp), bytes: Buffer.from(connectionText, "ascii") },
   ];
-  return { connectionName: tenant.connection.name, time, stamp, guid, entries };
+  return { connectionName: input.name, time, stamp, guid, entries };
 }
 
-export async function packPackage(tenant: TenantConfig, attributes: RenderedAttributes, options: PackOptions = {}): Promise<PackedPackage> {
+export async function packPackage(tenant: PackSource, attributes: PackAttributes, options: PackOptions = {}): Promise<PackedPackage> {
   const plan = planPackage(tenant, attributes, options);
   return { ...plan, zip: await zipEntries(plan.entries, plan.time) };
 }

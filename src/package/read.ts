@@ -1,12 +1,12 @@
 /**
  * readPackage: zip bytes → the normalised package model (src/package-model.ts).
  *
- * Packages from elsewhere are untrusted input. The zip layer (reference/engineering.md C4) reads the
+ * Packages from elsewhere are untrusted input. The zip layer (docs/engineering-notes.md#zip-reading) reads the
  * central directory with yauzl and refuses, with one one-line diagnostic and nothing written,
  * anything a T2P export never contains: unsafe names, links, duplicates (also after case/NFC
  * folding), encryption, exotic methods, too many or too large entries (counted while inflating),
  * suspicious ratios, overlapping entries, nested archives, truncated or non-zip input.
- * The package layer then tolerates what real exports do contain (reference/saviynt-rest.md §5.1–5.6):
+ * The package layer then tolerates what real exports do contain (docs/saviynt-rest-format.md#zip-layout, #encryption):
  * a top folder, `__MACOSX/` AppleDouble files, directory entries, a BOM, CRLF, SOAP attribute sets,
  * null values, invalid inner JSON (reported, the rest still read) and an encrypted ConnectionJSON.
  */
@@ -26,13 +26,14 @@ import type {
   ReadResult,
 } from "./model.js";
 import { ENTRY_NAME_PATTERN, REST_ATTRIBUTES, SECRET_ATTRIBUTES, SOAP_ATTRIBUTES } from "../saviynt/t2p.js";
+import { isObject } from "../core/json.js";
 import { expressionEnd } from "../saviynt/expression/index.js";
 
 export type { ReadResult } from "./model.js";
 
 const MiB = 1024 * 1024;
 
-/** Limits from reference/engineering.md C4.5; T2P packages are a few tens of kilobytes. */
+/** Limits from docs/engineering-notes.md#zip-reading; T2P packages are a few tens of kilobytes. */
 export interface ZipLimits {
   maxEntries: number;
   maxEntryBytes: number;
@@ -170,7 +171,7 @@ async function readArchive(buf: Buffer, limits: ZipLimits): Promise<{ members: Z
     names.push(name);
   }
 
-  // Overlap (reference/engineering.md C4.5): in offset order, each local header + data must end
+  // Overlap (docs/engineering-notes.md#zip-reading): in offset order, each local header + data must end
   // before the next one starts. Also catches two central records sharing one local header.
   const order = entries.map((entry, i) => ({ entry, name: names[i]! })).sort((x, y) => x.entry.relativeOffsetOfLocalHeader - y.entry.relativeOffsetOfLocalHeader);
   let previousEnd = 0;
@@ -232,7 +233,7 @@ function decodeEntryName(entry: Entry): { name: string } | { refusal: Refusal } 
   return { name };
 }
 
-/** Why an entry name must not be used, or undefined (reference/engineering.md C4.2). */
+/** Why an entry name must not be used, or undefined (docs/engineering-notes.md#zip-reading). */
 export function unsafeNameReason(name: string): string | undefined {
   if (name === "") return "empty name";
   if (/[\u0000-\u001f\u007f]/.test(name)) return "control character in the name";
@@ -297,7 +298,7 @@ function oneLine(error: unknown): string {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Package layer (reference/saviynt-rest.md §5)
+// Package layer (docs/saviynt-rest-format.md#t2p)
 
 const OBJECT_SUMMARY_NAME = /^ObjectSummary[^/]*\.json$/i;
 const CONNECTION_NAME = /^Connection[^/]*\.json$/i;
@@ -361,12 +362,12 @@ function interpretPackage(members: ZipMember[], source: string | undefined): Rea
   const connectionStamp = stampOf(connectionMember);
   const objectSummaryStamp = stampOf(summaryMember);
   if (connectionStamp !== null && objectSummaryStamp !== null) {
-    // Native exports: the same stamp, or the summary one second later (§5.1).
+    // Native exports: the same stamp, or the summary one second later (docs/saviynt-rest-format.md#zip-layout).
     const delta = (stampMillis(objectSummaryStamp) - stampMillis(connectionStamp)) / 1000;
     if (!(delta === 0 || delta === 1)) report("PKG_LAYOUT_WARNING", `entry-name stamps differ (${objectSummaryStamp} vs ${connectionStamp})`);
   }
 
-  // ObjectSummary (§5.2): a defect here is reported but the connection is still read.
+  // ObjectSummary (docs/saviynt-rest-format.md#object-summary): a defect here is reported but the connection is still read.
   let summary: ObjectSummaryInfo | null = null;
   if (summaryMember) {
     const doc = parseFile(summaryMember, report);
@@ -376,7 +377,7 @@ function interpretPackage(members: ZipMember[], source: string | undefined): Rea
     }
   }
 
-  // Connection (§5.3): without it there is nothing to show, so failures here are fatal.
+  // Connection (docs/saviynt-rest-format.md#connection-file): without it there is nothing to show, so failures here are fatal.
   const connectionDoc = parseFile(connectionMember, report);
   if (connectionDoc === undefined) return { diagnostics, fatal: true };
   if (!isObject(connectionDoc) || Object.keys(connectionDoc).length === 0) {
@@ -452,7 +453,7 @@ function readSummary(entry: string, doc: Record<string, unknown>, report: Report
   if (!Array.isArray(list) || connectionNames.length === 0) report("PKG_LAYOUT", `${entry} lists no connection under Objects.connection`, { path: "Objects.connection" });
   else if (connectionNames.length > 1) report("PKG_LAYOUT", `${entry} lists ${connectionNames.length} connections; a connection package holds one`, { path: "Objects.connection" });
   const others = Object.keys(objects).filter((k) => k !== "connection");
-  if (others.length > 0) report("PKG_LAYOUT_WARNING", `${entry} also lists ${others.join(", ")} objects, which savpkg does not read (§5.8)`, { path: "Objects" });
+  if (others.length > 0) report("PKG_LAYOUT_WARNING", `${entry} also lists ${others.join(", ")} objects, which savpkg does not read`, { path: "Objects" });
   const str = (k: string): string | null => (info && typeof info[k] === "string" ? (info[k] as string) : null);
   return {
     entry,
@@ -517,7 +518,7 @@ function mustBeJson(name: string): boolean {
 
 const BASE64 = /^[A-Za-z0-9+/]+={0,2}$/;
 
-/** True for base64 of whole 16-byte blocks: the exporter's AES-style ciphertext (§5.6). */
+/** True for base64 of whole 16-byte blocks: the exporter's AES-style ciphertext (docs/saviynt-rest-format.md#encryption). */
 export function looksLikeCiphertext(text: string): boolean {
   if (text.length < 24 || text.length % 4 !== 0 || !BASE64.test(text)) return false;
   const padding = text.endsWith("==") ? 2 : text.endsWith("=") ? 1 : 0;
@@ -554,17 +555,13 @@ function readAttribute(name: string, index: number, raw: string | null, extra: R
     setState("text");
   }
   if (SECRET_ATTRIBUTES.has(name) && (attr.state === "json" || attr.state === "invalid-json" || attr.state === "text")) {
-    report("PKG_PLAINTEXT_CONNECTIONJSON", `attribute ${name} is plaintext; native exports carry it encrypted or empty (§5.6)`, { path: name });
+    report("PKG_PLAINTEXT_CONNECTIONJSON", `attribute ${name} is plaintext; native exports carry it encrypted or empty`, { path: name });
   }
   return attr;
 }
 
 function joinPath(root: string, path: string): string {
   return path === "" ? root : path.startsWith("[") ? root + path : `${root}.${path}`;
-}
-
-function isObject(value: unknown): value is Record<string, unknown> {
-  return value !== null && typeof value === "object" && !Array.isArray(value);
 }
 
 // ------------------------------------------------------------------------------------------------
@@ -591,7 +588,7 @@ export function parseJsonText(text: string): JsonParse {
   }
 }
 
-/** Unquoted `${…}` bindings, e.g. `{"agentId": ${account.accountID}}` (reference/saviynt-rest.md §5.9a). */
+/** Unquoted `${…}` bindings, e.g. `{"agentId": ${account.accountID}}` (docs/saviynt-rest-format.md#official-package). */
 export class Binding {
   constructor(readonly expression: string) {}
 }

@@ -1,13 +1,15 @@
 /**
  * Stage 4 — check: attribute documents → diagnostics. The same rules run on documents savpkg
  * rendered and on documents read from any package (`savpkg lint`), so they only look at the
- * Saviynt JSON itself. Rules implement the defect classes of reference/saviynt-rest.md §6.2 and
- * the validator checklist §6.3; each document is also checked against its schema in schemas/saviynt/.
+ * Saviynt JSON itself. Rules implement the defect classes of docs/saviynt-rest-format.md#lint-rules and
+ * the validator checklist docs/saviynt-rest-format.md#lint-rules; each document is also checked against its schema in schemas/saviynt/.
  */
 import { checkExpressions, findExpressions, findMissingDollar, replaceExpressions } from "../saviynt/expression/index.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { validatorFor } from "../core/schemas.js";
+import { SAVIYNT_HTTP_METHODS } from "../saviynt/http-methods.js";
 import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
+import { isObject, pointerSegments } from "../core/json.js";
 
 /** Which schema each attribute document is checked against. */
 export const ATTRIBUTE_SCHEMAS: Readonly<Record<string, string>> = {
@@ -24,7 +26,6 @@ export const ATTRIBUTE_SCHEMAS: Readonly<Record<string, string>> = {
 };
 
 const PROVISIONING = new Set(["CreateAccountJSON", "UpdateAccountJSON", "EnableAccountJSON", "DisableAccountJSON", "AddAccessJSON", "RemoveAccessJSON", "RemoveAccountJSON", "ChangePassJSON"]);
-const METHODS = new Set(["GET", "POST", "PUT", "PATCH", "DELETE", "DELETEWITHBODY", "GETWITHBODY"]);
 const TYPE_SUFFIXES = new Set(["char", "bool", "date", "epochdate", "int", "listAsString", "boolListInverse"]);
 const PAGINATION_KINDS = new Set(["nextUrl", "page", "offset"]);
 
@@ -55,7 +56,7 @@ export function checkAttributes(documents: AttributeDocuments, options: CheckOpt
       const validate = validatorFor(schema);
       if (!validate(document)) {
         for (const error of onePerPath(validate.errors ?? [])) {
-          const path = error.instancePath.split("/").slice(1).map(unescapePointer);
+          const path = pointerSegments(error.instancePath);
           const detail = error.keyword === "additionalProperties" ? `unknown key "${String(error.params.additionalProperty)}"` : error.message ?? error.keyword;
           schemaProblems.push(diag("PKG_SCHEMA", `${attribute} does not match ${schema}: ${detail}`, where(attribute, path)));
         }
@@ -79,11 +80,6 @@ function formatPath(attribute: string, path: (string | number)[]): string {
   return attribute + path.map((p) => (typeof p === "number" ? `[${p}]` : /^[A-Za-z_$][\w$]*$/.test(p) ? `.${p}` : `[${JSON.stringify(p)}]`)).join("");
 }
 
-function unescapePointer(s: string): string | number {
-  const text = s.replace(/~1/g, "/").replace(/~0/g, "~");
-  return /^\d+$/.test(text) ? Number(text) : text;
-}
-
 /** One schema finding per JSON path (ajv reports a cascade: propertyNames + minLength, oneOf + branches). */
 function onePerPath<T extends { instancePath: string; keyword: string }>(errors: readonly T[]): T[] {
   const seen = new Set<string>();
@@ -102,7 +98,6 @@ function walk(value: unknown, path: (string | number)[], visit: Visitor, parent?
   else if (value !== null && typeof value === "object") for (const [k, v] of Object.entries(value)) walk(v, [...path, k], visit, value);
 }
 
-const isObject = (v: unknown): v is Record<string, unknown> => v !== null && typeof v === "object" && !Array.isArray(v);
 
 /** Rules that look at one node wherever it sits. */
 function checkNode(attribute: string, value: unknown, path: (string | number)[], parent: unknown, report: Report): void {
@@ -111,16 +106,16 @@ function checkNode(attribute: string, value: unknown, path: (string | number)[],
     checkBindings(attribute, value, path, report);
     if (key === "url") checkUrl(attribute, value, path, report);
     if (key === "httpMethod" && !value.startsWith("${")) {
-      if (!METHODS.has(value)) {
+      if (!SAVIYNT_HTTP_METHODS.has(value)) {
         const upper = value.toUpperCase();
-        report("PKG_METHOD", METHODS.has(upper) ? `httpMethod "${value}" must be upper-case "${upper}"` : `httpMethod "${value}" is not one of ${[...METHODS].join(", ")}`, attribute, path);
+        report("PKG_METHOD", SAVIYNT_HTTP_METHODS.has(upper) ? `httpMethod "${value}" must be upper-case "${upper}"` : `httpMethod "${value}" is not one of ${[...SAVIYNT_HTTP_METHODS].join(", ")}`, attribute, path);
       }
     }
     if (key === "httpParams") checkHttpParams(attribute, value, path, parent, report);
     if (key === "totalCountPath" && /^\d+$/.test(value)) report("PKG_TOTALCOUNT_LITERAL", `totalCountPath "${value}" is a number, not a response path (completeResponseMap.<path>)`, attribute, path);
   }
   if (typeof value === "number" && key === "totalCountPath") report("PKG_TOTALCOUNT_LITERAL", `totalCountPath ${value} is a number, not a response path`, attribute, path);
-  // ConnectionJSON's token call documents both forms (§2.2); call items take a string (§4.2).
+  // ConnectionJSON's token call documents both forms (docs/saviynt-rest-format.md#auth-block); call items take a string (docs/saviynt-rest-format.md#provisioning).
   if (key === "httpParams" && isObject(value) && !SECRET_ATTRIBUTES.has(attribute)) {
     report("PKG_HTTPPARAMS_NOT_STRING", "httpParams is an object; Saviynt expects the body as a JSON string", attribute, path);
   }
@@ -133,12 +128,12 @@ function checkNode(attribute: string, value: unknown, path: (string | number)[],
 function checkUrl(attribute: string, url: string, path: (string | number)[], report: Report): void {
   if (url !== url.trim()) report("PKG_URL_WHITESPACE", `url has leading or trailing whitespace: ${JSON.stringify(url)}`, attribute, path);
   const trimmed = url.trim();
-  // A whole-URL Groovy expression (ternaries, §4.2) or a ${connection.baseUrl} prefix is resolved by Saviynt.
+  // A whole-URL Groovy expression (ternaries, docs/saviynt-rest-format.md#provisioning) or a ${connection.baseUrl} prefix is resolved by Saviynt.
   if (trimmed.startsWith("${")) return;
   if (!/^https?:\/\/[^/\s]+/i.test(trimmed)) report("PKG_URL_RELATIVE", `url "${trimmed}" has no scheme and host; Saviynt has no base URL to resolve it against`, attribute, path);
 }
 
-/** httpParams must be valid JSON after each ${…} is replaced by a dummy value (§6.3 item 6). */
+/** httpParams must be valid JSON after each ${…} is replaced by a dummy value (docs/saviynt-rest-format.md#lint-rules). */
 function checkHttpParams(attribute: string, text: string, path: (string | number)[], parent: unknown, report: Report): void {
   const contentType = isObject(parent) && typeof parent.httpContentType === "string" ? parent.httpContentType : "application/json";
   if (!/json|x-www-form-urlencoded/i.test(contentType) && !text.trim().startsWith("{")) return;
@@ -187,7 +182,7 @@ function checkColsToProps(attribute: string, map: Record<string, unknown>, path:
   }
 }
 
-/** `pagination` belongs directly in a call; page/offset/nextUrl only inside it (§3.7, §6.2). */
+/** `pagination` belongs directly in a call; page/offset/nextUrl only inside it (docs/saviynt-rest-format.md#pagination, #lint-rules). */
 function checkPaginationPlacement(attribute: string, node: Record<string, unknown>, path: (string | number)[], report: Report): void {
   const isCall = path.length >= 2 && path[path.length - 2] === "call";
   if ("pagination" in node && !isCall) {

@@ -8,7 +8,7 @@
  *     attributes/<Name>.json         each JSON attribute, pretty-printed
  *     attributes/<Name>.txt          each text or invalid-JSON attribute, verbatim
  *
- * ConnectionJSON is a credential store (reference/saviynt-rest.md §5.6): a plaintext one is written
+ * ConnectionJSON is a credential store (docs/saviynt-rest-format.md#encryption): a plaintext one is written
  * with its secrets redacted and a ciphertext is not written at all, unless `withSecrets`.
  * Attribute names come from the package, so file names are sanitised and de-duplicated.
  * writeUnpack stages everything in a temporary sibling directory and renames it into place;

@@ -1,10 +1,10 @@
 /**
  * The T2P (transport) connection-package format as Saviynt's exporter writes it.
- * Spec: ../shared/reference/saviynt-rest.md section 5 (layout 5.1, ObjectSummary 5.2,
- * Connection 5.3, EXTERNAL_ATTR 5.4, encoding 5.5). Shared by pack (writer) and read (reader).
+ * Spec: docs/saviynt-rest-format.md#t2p (#zip-layout, #object-summary, #connection-file,
+ * #attribute-list, #encoding). Shared by pack (writer) and read (reader).
  */
 
-/** The 24 REST attributes in the exporter's fixed order (section 5.4). */
+/** The 24 REST attributes in the exporter's fixed order (docs/saviynt-rest-format.md#attribute-list). */
 export const REST_ATTRIBUTES = [
   "ConnectionJSON",
   "ImportUserJSON",
@@ -32,7 +32,7 @@ export const REST_ATTRIBUTES = [
   "PAM_CONFIG",
 ] as const;
 
-/** The 24 SOAP attributes (section 5.4); readers must accept them. */
+/** The 24 SOAP attributes (docs/saviynt-rest-format.md#attribute-list); readers must accept them. */
 export const SOAP_ATTRIBUTES = [
   "CONNECTIONJSON",
   "SOAP_ENDPOINT",
@@ -76,10 +76,10 @@ export const RENDERED_ATTRIBUTES = [
 
 export type RenderedAttributeName = (typeof RENDERED_ATTRIBUTES)[number];
 
-/** Attributes that carry credentials: never plaintext inside a package (section 5.6). */
+/** Attributes that carry credentials: never plaintext inside a package (docs/saviynt-rest-format.md#encryption). */
 export const SECRET_ATTRIBUTES: ReadonlySet<string> = new Set(["ConnectionJSON", "CONNECTIONJSON"]);
 
-/** `yyyy-MM-dd_HH-mm-ss` in UTC, the stamp in both entry names (section 5.1). */
+/** `yyyy-MM-dd_HH-mm-ss` in UTC, the stamp in both entry names (docs/saviynt-rest-format.md#zip-layout). */
 export function entryStamp(date: Date): string {
   const p = (n: number, w = 2) => String(n).padStart(w, "0");
   return (
@@ -88,7 +88,7 @@ export function entryStamp(date: Date): string {
   );
 }
 
-/** `yyyy-MM-dd HH:mm:ss` in UTC, the ObjectSummary "Exported On" value (section 5.2). */
+/** `yyyy-MM-dd HH:mm:ss` in UTC, the ObjectSummary "Exported On" value (docs/saviynt-rest-format.md#object-summary). */
 export function exportedOnText(date: Date): string {
   return entryStamp(date).replace("_", " ").replace(/-(\d\d)-(\d\d)$/, ":$1:$2");
 }
@@ -104,14 +104,14 @@ export function connectionEntryName(stamp: string): string {
 /** Matches either root entry name and captures kind and stamp. */
 export const ENTRY_NAME_PATTERN = /^(ObjectSummary|Connection)_(\d{4}-\d\d-\d\d_\d\d-\d\d-\d\d)\(UTC\)\.json$/;
 
-/** Escapes every non-ASCII code unit so package files are pure ASCII (section 5.5). */
+/** Escapes every non-ASCII code unit so package files are pure ASCII (docs/saviynt-rest-format.md#encoding). */
 function asciiOnly(json: string): string {
   return json.replace(/[\u007f-\uffff]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
 /**
  * An attribute document as the exporter stores it: 2-space pretty JSON with CRLF line ends,
- * ASCII only (section 5.5). The value is already canonical (parsed and re-serialised).
+ * ASCII only (docs/saviynt-rest-format.md#encoding). The value is already canonical (parsed and re-serialised).
  */
 export function serializeAttributeValue(value: unknown): string {
   return asciiOnly(JSON.stringify(value, null, 2)).replace(/\n/g, "\r\n");
@@ -152,7 +152,7 @@ export interface ObjectSummaryInput {
   system: string;
 }
 
-/** ObjectSummary_*.json with the exporter's fixed key order (section 5.2). */
+/** ObjectSummary_*.json with the exporter's fixed key order (docs/saviynt-rest-format.md#object-summary). */
 export function buildObjectSummary(input: ObjectSummaryInput): Record<string, unknown> {
   return {
     Objects: { connection: [input.connectionName] },
@@ -174,7 +174,7 @@ export interface ConnectionFileInput {
   attributes: ReadonlyMap<string, string>;
 }
 
-/** Connection_*.json: one key (the connection name) -> connection object, EXTERNAL_ATTR last (section 5.3). */
+/** Connection_*.json: one key (the connection name) -> connection object, EXTERNAL_ATTR last (docs/saviynt-rest-format.md#connection-file). */
 export function buildConnectionFile(input: ConnectionFileInput): Record<string, unknown> {
   return {
     [input.name]: {

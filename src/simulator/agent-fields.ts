@@ -1,9 +1,9 @@
 /**
  * Writable agent fields of the CXone Admin API besides the core ones the simulator models
  * explicitly (names, email, team, profile, location, status). Taken from the request schemas of
- * `POST /agents` and `PUT /agents` in reference/cxone-openapi-subset.yaml (union of both).
+ * `POST /agents` and `PUT /agents` in test/fixtures/cxone/openapi-subset.yaml (union of both).
  * The simulator stores these as given (after a type check) and returns them on reads; any other
- * key is ignored, as the real service does, and the request log notes it (reference/cxone-api.md §8.7).
+ * key is ignored, as the real service does, and the request log notes it (docs/cxone-contract.md#simulator-update).
  */
 export type ExtraFieldType = "boolean" | "integer" | "number" | "string" | "array";
 

@@ -1,12 +1,13 @@
 /**
  * Request/response plumbing shared by the simulator routes: the per-request context, error bodies
- * with the `icStatusDescription` header (reference/cxone-api.md §2, §8.9), and the list machinery
- * (filters, orderBy, fields, skip/top, `_links`, 204 on empty) of §8.4.
+ * with the `icStatusDescription` header (docs/cxone-contract.md#api-basics, #simulator-faults), and the list machinery
+ * (filters, orderBy, fields, skip/top, `_links`, 204 on empty) of docs/cxone-contract.md#simulator-lists.
  */
 import type { SimClock } from "./clock.js";
 import type { SimState } from "./state.js";
 import type { TokenStore } from "./tokens.js";
 import type { SimAccessKey, SimClient, SimKnobs } from "./types.js";
+import { isObject } from "../core/json.js";
 
 export interface SimResponse {
   status: number;
@@ -60,7 +61,7 @@ export function noContent(status = 204): SimResponse {
 
 /**
  * An Admin API error: `{error, error_description}` plus the text in `icStatusDescription`
- * (some clients only read the header, reference/cxone-api.md §2).
+ * (some clients only read the header, docs/cxone-contract.md#api-basics).
  */
 export function apiError(status: number, error: string, description: string = error, headers: Record<string, string> = {}): SimResponse {
   return { status, body: { error, error_description: description }, headers: { icStatusDescription: headerSafe(description), ...headers } };
@@ -118,7 +119,7 @@ export interface ListPage {
 }
 
 /**
- * Applies the list query of reference/cxone-api.md §8.4 to rendered rows. Returns the page, or a
+ * Applies the list query of docs/cxone-contract.md#simulator-lists to rendered rows. Returns the page, or a
  * 400 response for a malformed parameter. The caller answers 204 when `rows` is empty.
  */
 export function listQuery(ctx: RequestContext, all: Array<Record<string, unknown>>, spec: ListSpec): ListPage | SimResponse {
@@ -139,7 +140,7 @@ export function listQuery(ctx: RequestContext, all: Array<Record<string, unknown
     rows = rows.filter((r) => spec.searchKeys.some((k) => typeof r[k] === "string" && (r[k] as string).toLowerCase().includes(needle)));
   }
 
-  // The v34 spec spells it updateSince, older docs updatedSince (reference/cxone-api.md §3 note 1).
+  // The v34 spec spells it updateSince, older docs updatedSince (docs/cxone-contract.md#agents).
   const sinceName = queryParam(url, "updatedSince") !== undefined ? "updatedSince" : "updateSince";
   const since = queryParam(url, sinceName);
   if (since !== undefined && since !== "") {
@@ -240,13 +241,13 @@ function compareValues(a: unknown, b: unknown): number {
 
 /**
  * The `agents` array of a bulk body (`{agents:[…]}`): 400 when missing or empty, or when it holds
- * more than `max` items (reference/cxone-api.md §8.6, §8.8).
+ * more than `max` items (docs/cxone-contract.md#simulator-create, #simulator-teams).
  */
 export function agentItems(ctx: RequestContext, max: number, tooMany: (max: number) => string): unknown[] | SimResponse {
   const parsed = jsonBody(ctx);
   if (isResponse(parsed)) return parsed;
   const body = parsed.value;
-  const items = typeof body === "object" && body !== null && !Array.isArray(body) ? (body as Record<string, unknown>).agents : undefined;
+  const items = isObject(body) ? body.agents : undefined;
   if (!Array.isArray(items) || items.length === 0) return apiError(400, "Invalid agents - at least one agent is required", "The request body must contain a non-empty 'agents' array");
   if (items.length > max) return apiError(400, tooMany(max));
   return items;

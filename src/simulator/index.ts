@@ -1,8 +1,8 @@
 /**
- * CXone simulator (reference/cxone-api.md §8): a real HTTP server for offline tests of the
+ * CXone simulator (docs/cxone-contract.md#simulator): a real HTTP server for offline tests of the
  * generated connector. See server.ts for the routing, state.ts for the data rules.
  */
-export { startSimulator, SimulatorSeedError, type Simulator, type SimulatorOptions } from "./server.js";
+export { startSimulator, type Simulator, type SimulatorOptions, type SimulatorStart } from "./server.js";
 export { loadSeed, parseSeed, type SeedResult } from "./seed.js";
 export { demoSeed } from "./demo-seed.js";
 export { defaultKnobs, checkKnobs } from "./knobs.js";

@@ -1,12 +1,13 @@
 /**
  * Simulator knobs: defaults and validation of partial updates coming over HTTP
- * (`POST /__sim/knobs`) so a spawned CLI's test can drive the server (reference/cxone-api.md §8.2, §8.4-§8.9).
+ * (`POST /__sim/knobs`) so a spawned CLI's test can drive the server (docs/cxone-contract.md#simulator-auth, #simulator-lists, #simulator-faults).
  */
 import type { FaultRule, SimKnobs } from "./types.js";
+import { isObject } from "../core/json.js";
 
 export function defaultKnobs(): SimKnobs {
   return {
-    // CXone access tokens last an hour (reference/cxone-api.md §1D); the refresh lifetime is
+    // CXone access tokens last an hour (docs/cxone-contract.md#token-lifetimes); the refresh lifetime is
     // unknown, so the legacy 7200 s is used.
     tokenTtlSeconds: 3600,
     refreshTokenTtlSeconds: 7200,
@@ -56,7 +57,7 @@ const CHECKS: Record<keyof SimKnobs, Check> = {
   maxTeamAssign: positiveInt,
   strictness: oneOf("spec", "lenient"),
   lenientDefaults: (v) => {
-    if (!isPlainObject(v)) return "must be an object";
+    if (!isObject(v)) return "must be an object";
     const checks: Record<string, Check> = { teamId: nullableInt, profileId: nullableInt, timeZone: str, country: str, city: str };
     for (const [k, val] of Object.entries(v)) {
       const check = checks[k];
@@ -83,7 +84,7 @@ const CHECKS: Record<keyof SimKnobs, Check> = {
 
 /** Returns a problem text, or undefined when `rule` is a usable FaultRule. */
 export function checkFault(rule: unknown): string | undefined {
-  if (!isPlainObject(rule)) return "must be an object";
+  if (!isObject(rule)) return "must be an object";
   const allowed = new Set(["method", "path", "status", "count", "after", "retryAfter", "latencyMs"]);
   for (const k of Object.keys(rule)) if (!allowed.has(k)) return `has an unknown key '${k}'`;
   if (typeof rule.path !== "string" || !rule.path.startsWith("/")) return "path must be a string starting with /";
@@ -101,7 +102,7 @@ export function checkFault(rule: unknown): string | undefined {
  * `applyKnobs`).
  */
 export function checkKnobs(value: unknown): string[] {
-  if (!isPlainObject(value)) return ["knobs must be a JSON object"];
+  if (!isObject(value)) return ["knobs must be a JSON object"];
   const problems: string[] = [];
   for (const [key, v] of Object.entries(value)) {
     const check = (CHECKS as Record<string, Check | undefined>)[key];
@@ -123,8 +124,4 @@ export function applyKnobs(target: SimKnobs, patch: Partial<SimKnobs>): void {
     else if (key === "faults") target.faults = (v as FaultRule[]).map((r) => ({ ...r }));
     else (target as unknown as Record<string, unknown>)[key] = v;
   }
-}
-
-export function isPlainObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

@@ -1,5 +1,5 @@
 /**
- * Agent routes of the Admin API (reference/cxone-api.md §3, §8.4-§8.7):
+ * Agent routes of the Admin API (docs/cxone-contract.md#agents, #simulator-lists, #simulator-update):
  * `GET /agents`, `GET /agents/{agentId|userId}`, `POST /agents`, `PUT /agents/{id}` (`{agent}`),
  * bulk `PUT /agents` (`{agents:[{agentId,…}]}`), `GET /agents/{id}/groups`.
  */
@@ -17,7 +17,7 @@ import {
   type Route,
   type SimResponse,
 } from "./http.js";
-import { isPlainObject } from "./knobs.js";
+import { isObject } from "../core/json.js";
 import { invalid, type SimState } from "./state.js";
 import type { SimAgent } from "./types.js";
 
@@ -66,7 +66,7 @@ function postAgents(ctx: RequestContext): SimResponse {
   const results = items.map((item, i) => {
     const outcome = state.createAgent(item, { knobs, now: ctx.now() });
     for (const n of outcome.notes) ctx.notes.push(`agents[${i}]: ${n}`);
-    // agentId only on success, error only on failure (reference/cxone-api.md §3).
+    // agentId only on success, error only on failure (docs/cxone-contract.md#agents).
     return outcome.ok ? { agentId: outcome.agent.agentId, success: true } : { success: false, error: outcome.error };
   });
   return itemResults(results);
@@ -80,10 +80,10 @@ function putAgent(ctx: RequestContext, [id]: string[]): SimResponse {
   if (isResponse(parsed)) return parsed;
   const body = parsed.value;
   let patch: Record<string, unknown>;
-  if (isPlainObject(body) && isPlainObject(body.agent)) patch = { ...body.agent };
-  else if (isPlainObject(body) && Array.isArray(body.agents)) {
-    // The Saviynt package sends the bulk shape to the single-agent path (reference/cxone-api.md §7.2).
-    const only = body.agents.length === 1 && isPlainObject(body.agents[0]) ? body.agents[0] : undefined;
+  if (isObject(body) && isObject(body.agent)) patch = { ...body.agent };
+  else if (isObject(body) && Array.isArray(body.agents)) {
+    // The Saviynt package sends the bulk shape to the single-agent path (docs/cxone-contract.md#official-package).
+    const only = body.agents.length === 1 && isObject(body.agents[0]) ? body.agents[0] : undefined;
     if (!knobs.acceptAgentsArrayOnSinglePut || !only) {
       return apiError(
         400,
@@ -113,7 +113,7 @@ function putAgentsBulk(ctx: RequestContext): SimResponse {
   const items = agentItems(ctx, knobs.maxAgentsPerCreate, (max) => `Cannot update more than ${max} agents at a time`);
   if (isResponse(items)) return items;
   const results = items.map((item, i) => {
-    if (!isPlainObject(item)) return { agentId: "", success: false, error: "Invalid agent - each item must be an object" };
+    if (!isObject(item)) return { agentId: "", success: false, error: "Invalid agent - each item must be an object" };
     const ref = item.agentId;
     if (ref === undefined || ref === null || ref === "") return { agentId: "", success: false, error: invalid("agentId", ref, "is required") };
     const agent = typeof ref === "number" || typeof ref === "string" ? state.findAgent(ref) : undefined;
@@ -122,7 +122,7 @@ function putAgentsBulk(ctx: RequestContext): SimResponse {
     delete patch.agentId;
     const outcome = state.updateAgent(agent, patch, { knobs, now: ctx.now() });
     for (const n of outcome.notes) ctx.notes.push(`agents[${i}]: ${n}`);
-    // The bulk response types agentId as a string (reference/cxone-api.md §3).
+    // The bulk response types agentId as a string (docs/cxone-contract.md#agents).
     return outcome.ok ? { agentId: String(agent.agentId), success: true } : { agentId: String(agent.agentId), success: false, error: outcome.error };
   });
   return itemResults(results);

@@ -1,5 +1,5 @@
 /**
- * Token issuers and discovery (reference/cxone-api.md §1, §8.1, §8.2):
+ * Token issuers and discovery (docs/cxone-contract.md#tokens, #simulator-routing, #simulator-auth):
  * - `POST /auth/token` (CXone global OIDC): form bodies only, client auth by HTTP Basic or
  *   client_id/client_secret in the body, grants `password` (access key id/secret) and `refresh_token`.
  * - `GET /.well-known/openid-configuration`, `GET /.well-known/cxone-configuration?tenantId=`.
@@ -7,7 +7,7 @@
  * - `POST /authentication/v1/token/access-key` (UserHub, JSON access key).
  */
 import { headerValue, json, jsonBody, isResponse, queryParam, headerSafe, type RequestContext, type Route, type SimResponse } from "./http.js";
-import { isPlainObject } from "./knobs.js";
+import { isObject } from "../core/json.js";
 
 const NO_STORE = { "Cache-Control": "no-store", Pragma: "no-cache" };
 
@@ -71,7 +71,7 @@ function b64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value), "utf8").toString("base64url");
 }
 
-/** An unsigned JWT (`alg: none`, empty signature) carrying the claims clients read (reference/cxone-api.md §1A). */
+/** An unsigned JWT (`alg: none`, empty signature) carrying the claims clients read (docs/cxone-contract.md#tokens). */
 function idToken(ctx: RequestContext, clientId: string, subject: string, iat: number, exp: number): string {
   const s = ctx.rt.state;
   const claims = {
@@ -151,7 +151,7 @@ function token(ctx: RequestContext): SimResponse {
 
 const LEGACY_SCOPE = "RealTimeApi AdminApi AuthenticationApi PatronApi AgentApi CustomApi ReportingApi";
 
-/** Legacy issuer: Basic base64("App@Vendor:BU") plus a JSON or form body (reference/cxone-api.md §1B). */
+/** Legacy issuer: Basic base64("App@Vendor:BU") plus a JSON or form body (docs/cxone-contract.md#legacy-token-service). */
 function legacyToken(ctx: RequestContext): SimResponse {
   const failed = injectedTokenFailure(ctx);
   if (failed) return failed;
@@ -167,7 +167,7 @@ function legacyToken(ctx: RequestContext): SimResponse {
   else {
     const parsed = jsonBody(ctx);
     if (isResponse(parsed)) return parsed;
-    if (!isPlainObject(parsed.value)) return oauthError(400, "invalid_request", "A JSON or form body is required");
+    if (!isObject(parsed.value)) return oauthError(400, "invalid_request", "A JSON or form body is required");
     fields = parsed.value;
   }
   let subject: string | undefined;
@@ -201,14 +201,14 @@ function legacyToken(ctx: RequestContext): SimResponse {
   );
 }
 
-/** UserHub access-key endpoint (reference/cxone-api.md §1C). */
+/** UserHub access-key endpoint (docs/cxone-contract.md#access-key-token). */
 function accessKeyToken(ctx: RequestContext): SimResponse {
   const failed = injectedTokenFailure(ctx);
   if (failed) return failed;
   const parsed = jsonBody(ctx);
   if (isResponse(parsed)) return parsed;
   const v = parsed.value;
-  if (!isPlainObject(v) || typeof v.accessKeyId !== "string" || typeof v.accessKeySecret !== "string") {
+  if (!isObject(v) || typeof v.accessKeyId !== "string" || typeof v.accessKeySecret !== "string") {
     return oauthError(400, "invalid_request", "accessKeyId and accessKeySecret are required");
   }
   const subject = findAccessKey(ctx, v.accessKeyId, v.accessKeySecret);
@@ -242,7 +242,7 @@ function cxoneConfiguration(ctx: RequestContext): SimResponse {
   }
   const base = ctx.rt.baseUrl;
   const host = new URL(base).host;
-  // api_endpoint is the simulator itself, so discovered clients call back into it (§8.1).
+  // api_endpoint is the simulator itself, so discovered clients call back into it (docs/cxone-contract.md#simulator-routing).
   return json(200, {
     private: false,
     ui_endpoint: base,

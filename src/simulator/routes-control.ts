@@ -10,7 +10,8 @@
  *   GET  /__sim/log              request log             DELETE /__sim/log       clear it
  *   GET  /__sim/clock            {now, settable}         POST /__sim/clock       {"set": ISO} and/or {"advanceMs": n}
  */
-import { checkFault, checkKnobs, isPlainObject } from "./knobs.js";
+import { isObject } from "../core/json.js";
+import { checkFault, checkKnobs } from "./knobs.js";
 import { parseSeed } from "./seed.js";
 import type { SimClock } from "./clock.js";
 import type { SimKnobs, SimLogEntry, SimSeed, FaultRule } from "./types.js";
@@ -75,7 +76,7 @@ export function handleControl(plane: ControlPlane, method: string, path: string,
       plane.clearFaults();
       return { status: 200, body: [] };
     case "POST /__sim/tokens/expire":
-      plane.expireAllTokens(isPlainObject(body) && body.refresh === true);
+      plane.expireAllTokens(isObject(body) && body.refresh === true);
       return { status: 200, body: { expired: true } };
     case "GET /__sim/log":
       return { status: 200, body: plane.log };
@@ -86,7 +87,7 @@ export function handleControl(plane: ControlPlane, method: string, path: string,
       return { status: 200, body: { now: plane.clock.now().toISOString(), settable: plane.clock.settable } };
     case "POST /__sim/clock": {
       if (!plane.clock.settable) return { status: 409, body: { error: "the clock is injected or real-time and cannot be set" } };
-      if (!isPlainObject(body)) return bad("expected {\"set\": ISO date} or {\"advanceMs\": n}");
+      if (!isObject(body)) return bad("expected {\"set\": ISO date} or {\"advanceMs\": n}");
       if (body.set !== undefined) {
         if (typeof body.set !== "string" || Number.isNaN(Date.parse(body.set))) return bad("set must be an ISO-8601 date-time");
         plane.clock.set(body.set);

@@ -1,10 +1,10 @@
 /**
  * Groups (optional, multi-valued) and security profiles (single-valued, read-only here)
- * (reference/cxone-api.md §6, §8.4). Shapes follow cxone-openapi-subset.yaml: group lists carry
+ * (docs/cxone-contract.md#groups-and-profiles, #simulator-lists). Shapes follow test/fixtures/cxone/openapi-subset.yaml: group lists carry
  * `{_links, totalRecords, groups}`, group agents sit at the top level as `agents`.
  */
 import { agentItems, apiError, intSegment, isResponse, itemResults, json, listQuery, noContent, queryParam, type RequestContext, type Route, type SimResponse } from "./http.js";
-import { isPlainObject } from "./knobs.js";
+import { isObject } from "../core/json.js";
 import { invalid } from "./state.js";
 import type { SimAgent, SimGroup } from "./types.js";
 
@@ -52,7 +52,7 @@ function getGroupAgents(ctx: RequestContext, [id]: string[]): SimResponse {
 
 /** Group items carry an integer agentId (the spec types it so; `lenient` also takes a numeric string). */
 function groupItemAgent(ctx: RequestContext, item: unknown): { agent: SimAgent } | { agentId: unknown; error: string } {
-  const ref = isPlainObject(item) ? item.agentId : undefined;
+  const ref = isObject(item) ? item.agentId : undefined;
   if (ref === undefined || ref === null || ref === "") return { agentId: ref ?? null, error: invalid("agentId", ref, "is required") };
   const lenient = ctx.rt.knobs.strictness === "lenient";
   const id = typeof ref === "number" ? ref : lenient && typeof ref === "string" && /^\d+$/.test(ref.trim()) ? Number(ref) : NaN;

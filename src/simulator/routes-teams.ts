@@ -1,5 +1,5 @@
 /**
- * Team routes (reference/cxone-api.md §4, §8.4, §8.5, §8.8). Team membership is single-valued:
+ * Team routes (docs/cxone-contract.md#teams, #simulator-lists, #simulator-reads, #simulator-teams). Team membership is single-valued:
  * assigning an agent to a team moves it, and removing it needs a `transferTeamId` to move it to.
  */
 import {
@@ -17,12 +17,12 @@ import {
   type Route,
   type SimResponse,
 } from "./http.js";
-import { isPlainObject } from "./knobs.js";
+import { isObject } from "../core/json.js";
 import { resolveAgentRef } from "./routes-agents.js";
 import { invalid } from "./state.js";
 import type { SimTeam } from "./types.js";
 
-/** The team named by the path: 400 for a non-integer id, 404 for an unknown one (§8.5). */
+/** The team named by the path: 400 for a non-integer id, 404 for an unknown one (docs/cxone-contract.md#simulator-reads). */
 function pathTeam(ctx: RequestContext, id: string): SimTeam | SimResponse {
   const teamId = intSegment(id);
   if (teamId === undefined) return apiError(400, invalid("teamId", id, "must be an integer"));
@@ -42,7 +42,7 @@ function getTeams(ctx: RequestContext): SimResponse {
   return json(200, { businessUnitId: s.businessUnitId, _links: page.links, lastPollTime: ctx.now(), totalRecords: page.total, teams: page.rows });
 }
 
-/** `GET /teams/{id}`: the team with `agents:[{agentId, firstName, lastName}]` at `teams[0].agents` (§7.4). */
+/** `GET /teams/{id}`: the team with `agents:[{agentId, firstName, lastName}]` at `teams[0].agents` (docs/cxone-contract.md#official-package). */
 function getTeam(ctx: RequestContext, [id]: string[]): SimResponse {
   const team = pathTeam(ctx, id!);
   if (isResponse(team)) return team;
@@ -90,7 +90,7 @@ function postTeamAgents(ctx: RequestContext, [id]: string[]): SimResponse {
   const items = agentItems(ctx, knobs.maxTeamAssign, (max) => `Cannot assign more than ${max} agents at a time`);
   if (isResponse(items)) return items;
   const results = items.map((item) => {
-    const ref = isPlainObject(item) ? item.agentId : undefined;
+    const ref = isObject(item) ? item.agentId : undefined;
     const agent = resolveAgentRef(state, ref);
     if (!agent) return { agentId: ref ?? null, success: false, error: invalid("agentId", ref, ref === undefined ? "is required" : "does not exist") };
     state.moveAgent(agent, team.teamId, ctx.now());
@@ -104,7 +104,7 @@ function deleteTeamAgents(ctx: RequestContext, [id]: string[]): SimResponse {
   const team = pathTeam(ctx, id!);
   if (isResponse(team)) return team;
   const { state, knobs } = ctx.rt;
-  // "All Agents must be assigned to a Team" (reference/cxone-api.md §4): no transfer team, no removal.
+  // "All Agents must be assigned to a Team" (docs/cxone-contract.md#teams): no transfer team, no removal.
   const transferText = queryParam(ctx.url, "transferTeamId");
   if (transferText === undefined || transferText.trim() === "") return apiError(400, invalid("transferTeamId", transferText, "is required"));
   const transferId = intSegment(transferText.trim());
@@ -114,7 +114,7 @@ function deleteTeamAgents(ctx: RequestContext, [id]: string[]): SimResponse {
   const items = agentItems(ctx, knobs.maxTeamAssign, (max) => `Cannot remove more than ${max} agents at a time`);
   if (isResponse(items)) return items;
   const results = items.map((item) => {
-    const ref = isPlainObject(item) ? item.agentId : undefined;
+    const ref = isObject(item) ? item.agentId : undefined;
     const agent = resolveAgentRef(state, ref);
     if (!agent) return { agentId: ref ?? null, success: false, error: invalid("agentId", ref, ref === undefined ? "is required" : "does not exist") };
     if (agent.teamId !== team.teamId) return { agentId: agent.agentId, success: false, error: invalid("agentId", ref, `is not assigned to team '${team.teamId}'`) };
@@ -158,7 +158,7 @@ function checkTeam(ctx: RequestContext, input: Record<string, unknown>, self: Si
     }
   }
   if (fields.teamName === undefined && !lenient) {
-    // teamName is required in the PUT and POST team schemas (reference/cxone-api.md §4).
+    // teamName is required in the PUT and POST team schemas (docs/cxone-contract.md#teams).
     return { error: invalid("teamName", input.teamName, "is required") };
   }
   return { fields };
@@ -171,7 +171,7 @@ function putTeam(ctx: RequestContext, [id]: string[]): SimResponse {
   const parsed = jsonBody(ctx);
   if (isResponse(parsed)) return parsed;
   const body = parsed.value;
-  if (!isPlainObject(body) || !isPlainObject(body.team)) return apiError(400, "Invalid team - the request body must be {\"team\":{...}}");
+  if (!isObject(body) || !isObject(body.team)) return apiError(400, "Invalid team - the request body must be {\"team\":{...}}");
   const checked = checkTeam(ctx, body.team, team);
   if ("error" in checked) return apiError(400, checked.error);
   const { fields } = checked;
@@ -201,11 +201,11 @@ function postTeams(ctx: RequestContext): SimResponse {
   const parsed = jsonBody(ctx);
   if (isResponse(parsed)) return parsed;
   const body = parsed.value;
-  const items = isPlainObject(body) ? body.teams : undefined;
+  const items = isObject(body) ? body.teams : undefined;
   if (!Array.isArray(items) || items.length === 0) return apiError(400, "Invalid teams - at least one team is required");
   const state = ctx.rt.state;
   const results = items.map((item) => {
-    if (!isPlainObject(item)) return { success: false, error: "Invalid team - each item must be an object" };
+    if (!isObject(item)) return { success: false, error: "Invalid team - each item must be an object" };
     const checked = checkTeam(ctx, item, undefined);
     if ("error" in checked) return { success: false, error: checked.error };
     if (checked.fields.teamName === undefined) return { success: false, error: invalid("teamName", undefined, "is required") };

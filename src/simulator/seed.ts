@@ -1,12 +1,12 @@
 /**
  * Seeds for the simulator: read a JSON file, check it against the data model of
- * reference/cxone-api.md §8.3 (ids unique, every agent in exactly one existing team, existing
+ * docs/cxone-contract.md#simulator-data (ids unique, every agent in exactly one existing team, existing
  * profile, unique user names) and fill in defaults, so the server only ever holds a consistent state.
  * Problems are returned as diagnostics, never thrown.
  */
 import { readFileSync } from "node:fs";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
-import { isPlainObject } from "./knobs.js";
+import { isObject } from "../core/json.js";
 import type { SimGroup, SimGroupMembership, SimProfile, SimSeed, SimTeam } from "./types.js";
 
 /** Timestamp used for seed records that do not carry one (keeps dumps deterministic). */
@@ -51,7 +51,7 @@ export function parseSeed(value: unknown, file?: string): SeedResult {
   const problem = (path: string, message: string) => diagnostics.push(diag("SIM_SEED_INVALID", `seed: ${message}`, at(path)));
   const warn = (path: string, message: string) => diagnostics.push(diag("SIM_SEED_INVALID", `seed: ${message}`, { ...at(path), severity: "warning" }));
 
-  if (!isPlainObject(value)) {
+  if (!isObject(value)) {
     problem("", "must be a JSON object");
     return { diagnostics };
   }
@@ -124,7 +124,7 @@ export function parseSeed(value: unknown, file?: string): SeedResult {
       inactiveDate: ar.optDate("inactiveDate") ?? (isActive ? null : lastUpdated),
     };
     const extra: Record<string, unknown> = {};
-    if (isPlainObject(a)) {
+    if (isObject(a)) {
       for (const [k, v] of Object.entries(a)) {
         if (k in agent) continue;
         if (DERIVED_AGENT_KEYS.has(k)) warn(ar.path(k), `${k} is derived from the team/profile and was ignored`);
@@ -211,7 +211,7 @@ class Reader {
     private readonly base: string,
     private readonly problem: (path: string, message: string) => void,
   ) {
-    if (isPlainObject(value)) this.obj = value;
+    if (isObject(value)) this.obj = value;
     else {
       this.obj = {};
       problem(base, "must be an object");

@@ -1,6 +1,6 @@
 /**
  * The CXone simulator: one node:http server on 127.0.0.1 (random port by default) implementing
- * reference/cxone-api.md §8 with the shapes of cxone-openapi-subset.yaml. The caller starts and
+ * docs/cxone-contract.md#simulator with the shapes of test/fixtures/cxone/openapi-subset.yaml. The caller starts and
  * stops it. Routing order per request: control plane (`/__sim/`), fault rules, auth/discovery
  * routes, then the Admin API under a case-insensitive `/inContactAPI/services/v{N}.{M}/`
  * (v2.0-v35.0) behind a bearer-token check.
@@ -9,11 +9,11 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
-import type { Diagnostic } from "../core/diagnostics.js";
+import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { injectedClock, manualClock, realClock, type SimClock } from "./clock.js";
 import { demoSeed } from "./demo-seed.js";
 import { apiError, headerValue, type RequestContext, type Route, type SimResponse, type SimRuntime } from "./http.js";
-import { applyKnobs, defaultKnobs } from "./knobs.js";
+import { applyKnobs, checkKnobs, defaultKnobs } from "./knobs.js";
 import { AGENT_ROUTES } from "./routes-agents.js";
 import { AUTH_ROUTES } from "./routes-auth.js";
 import { handleControl, type ControlPlane } from "./routes-control.js";
@@ -81,22 +81,24 @@ export interface Simulator {
   stop(): Promise<void>;
 }
 
-/** Thrown by `startSimulator` for an invalid seed; check seeds first with `parseSeed`/`loadSeed`. */
-export class SimulatorSeedError extends Error {
-  constructor(readonly diagnostics: Diagnostic[]) {
-    super(`invalid simulator seed: ${diagnostics.map((d) => `${d.path ?? ""} ${d.message}`.trim()).join("; ")}`);
-    this.name = "SimulatorSeedError";
-  }
-}
+/**
+ * What `startSimulator` returns: a running simulator, or the diagnostics of an invalid seed
+ * (SIM_SEED_INVALID, with paths) or knobs (SIM_KNOBS_INVALID) and no server. Seed warnings come
+ * with a running simulator.
+ */
+export type SimulatorStart = { simulator: Simulator; diagnostics: Diagnostic[] } | { simulator?: undefined; diagnostics: Diagnostic[] };
 
 const API_PREFIX = /^\/incontactapi\/services\/v(\d{1,3})\.(\d{1,3})(\/.*)?$/i;
 const API_ROUTES: Route[] = [...AGENT_ROUTES, ...TEAM_ROUTES, ...GROUP_ROUTES];
 const SECRET_KEYS = new Set(["password", "client_secret", "access_token", "refresh_token", "id_token", "accesskeysecret", "token", "refreshtoken", "subject_token", "code_verifier", "code"]);
 const REDACTED = "[REDACTED]";
 
-export async function startSimulator(options: SimulatorOptions = {}): Promise<Simulator> {
+/** Starts a simulator; an invalid seed or knobs is reported as diagnostics, never thrown. */
+export async function startSimulator(options: SimulatorOptions = {}): Promise<SimulatorStart> {
   const checked = parseSeed(options.seed ?? demoSeed());
-  if (!checked.seed) throw new SimulatorSeedError(checked.diagnostics);
+  if (!checked.seed || hasErrors(checked.diagnostics)) return { diagnostics: checked.diagnostics };
+  const knobProblems = options.knobs === undefined ? [] : checkKnobs(options.knobs);
+  if (knobProblems.length > 0) return { diagnostics: [diag("SIM_KNOBS_INVALID", `knobs: ${knobProblems.join("; ")}`)] };
 
   const clock = options.now ? injectedClock(options.now) : options.clock === "real" ? realClock() : manualClock(options.startTime);
   const knobs = defaultKnobs();
@@ -199,7 +201,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
     const version = Number(api[1]) + Number(`0.${api[2]}`);
     if (version < 2 || version > 35) return apiError(404, "Not Found", `Unsupported API version v${api[1]}.${api[2]} (the simulator serves v2.0 to v35.0)`);
 
-    // Every API route needs a bearer token (reference/cxone-api.md §8.2).
+    // Every API route needs a bearer token (docs/cxone-contract.md#simulator-auth).
     const auth = headerValue(ctx, "authorization") ?? "";
     const bearer = /^bearer\s+(\S+)\s*$/i.exec(auth);
     if (!bearer || !rt.tokens.isValid(bearer[1]!, clock.now().getTime())) {
@@ -299,7 +301,7 @@ export async function startSimulator(options: SimulatorOptions = {}): Promise<Si
         server.closeAllConnections();
       }),
   };
-  return sim;
+  return { simulator: sim, diagnostics: checked.diagnostics };
 }
 
 function matchRoute(routes: Route[], method: string, path: string): { route: Route; params: string[] } | undefined {

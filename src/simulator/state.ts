@@ -1,17 +1,18 @@
 /**
  * The simulated business unit: security profiles, teams, agents, groups and group memberships,
- * with the rules of reference/cxone-api.md §8.3 and §8.6-§8.8 (validation, one team per agent,
+ * with the rules of docs/cxone-contract.md#simulator-data, #simulator-create, #simulator-teams (validation, one team per agent,
  * partial updates, licence limit). HTTP concerns live in the routes-*.ts files; this module only
  * holds data and answers "is this allowed, and what changes".
  */
 import { EXTRA_AGENT_FIELDS } from "./agent-fields.js";
 import { DEFAULT_SEED_TIME, derivedUserId, EMAIL_PATTERN, GUID_PATTERN } from "./seed.js";
 import type { SimAgent, SimGroup, SimKnobs, SimProfile, SimSeed, SimTeam } from "./types.js";
+import { isObject } from "../core/json.js";
 
 /** Fields the simulator sets itself; sending them is ignored (and noted). */
 const READ_ONLY_AGENT_FIELDS = new Set(["userID", "teamName", "profileName", "createDate", "lastUpdated", "inactiveDate", "lastLogin", "agentId"]);
 
-/** Required per agent on create (reference/cxone-api.md §3, v34 required list). */
+/** Required per agent on create (docs/cxone-contract.md#agents, v34 required list). */
 export const CREATE_REQUIRED_SPEC = ["firstName", "lastName", "emailAddress", "userName", "teamId", "profileId", "timeZone", "country", "city"] as const;
 /** What `lenient` mode still insists on (the official package's minimal body has these). */
 export const CREATE_REQUIRED_LENIENT = ["firstName", "lastName", "emailAddress", "userName"] as const;
@@ -162,7 +163,7 @@ export class SimState {
     return n;
   }
 
-  /** An agent by integer agentId or by userID GUID (reference/cxone-api.md §3: v11+ accepts either). */
+  /** An agent by integer agentId or by userID GUID (docs/cxone-contract.md#agents: v11+ accepts either). */
   findAgent(ref: string | number): SimAgent | undefined {
     if (typeof ref === "number") return Number.isInteger(ref) ? this.agents.get(ref) : undefined;
     const text = ref.trim();
@@ -234,7 +235,7 @@ export class SimState {
     };
   }
 
-  /** `POST /agents`, one item (reference/cxone-api.md §8.6). */
+  /** `POST /agents`, one item (docs/cxone-contract.md#simulator-create). */
   createAgent(input: unknown, ctx: MutationContext): CreateOutcome | Refusal {
     if (!isObject(input)) return { ok: false, status: 400, error: "Invalid agent - each item must be an object", notes: [] };
     const checked = this.checkAgentInput(input, "create", ctx.knobs, undefined);
@@ -295,7 +296,7 @@ export class SimState {
   }
 
   /**
-   * A partial update of one agent (both PUT shapes, reference/cxone-api.md §8.7). `patch` is the
+   * A partial update of one agent (both PUT shapes, docs/cxone-contract.md#simulator-update). `patch` is the
    * agent object without its `agentId`.
    */
   updateAgent(agent: SimAgent, patch: Record<string, unknown>, ctx: MutationContext): Change | Refusal {
@@ -390,7 +391,7 @@ export class SimState {
           break;
         }
         case "profileId": {
-          // profileId must be an int; a string value fails (reference/cxone-api.md §3, S4).
+          // profileId must be an int; a string value fails (docs/cxone-contract.md#agents: a PowerShell client casts it for that reason).
           const id = typeof value === "number" ? value : lenient && typeof value === "string" && /^\s*\d+\s*$/.test(value) ? Number(value) : NaN;
           if (!Number.isInteger(id)) bad(key, value, value === "" || value === null ? "is required" : "must be an integer");
           else if (!this.profiles.has(id)) bad(key, value, "does not exist");
@@ -448,7 +449,7 @@ export class SimState {
   }
 }
 
-/** The CXone error-message template: "Invalid {field} - '{value}', {reason}" (reference/cxone-api.md §3). */
+/** The CXone error-message template: "Invalid {field} - '{value}', {reason}" (docs/cxone-contract.md#agents). */
 export function invalid(field: string, value: unknown, reason: string): string {
   return `Invalid ${field} - '${display(value)}', ${reason}`;
 }
@@ -489,8 +490,4 @@ function checkExtra(value: unknown, type: string, max: number | undefined, lenie
       return { value: text };
     }
   }
-}
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
 }

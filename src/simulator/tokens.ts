@@ -1,5 +1,5 @@
 /**
- * Access and refresh tokens issued by the simulator (reference/cxone-api.md §8.2). Expiry is
+ * Access and refresh tokens issued by the simulator (docs/cxone-contract.md#simulator-auth). Expiry is
  * computed from the simulator clock, so tests expire tokens by moving the clock or with the
  * "expire all tokens now" knob. Token values are random and never logged.
  */

@@ -1,9 +1,9 @@
 /**
- * Data model and public types of the CXone simulator (reference/cxone-api.md §8.3).
+ * Data model and public types of the CXone simulator (docs/cxone-contract.md#simulator-data).
  * Seeds and dumps share one JSON shape (`SimSeed`), so a dump can seed another simulator.
  */
 
-/** A security profile: exactly one per agent (reference/cxone-api.md §6). */
+/** A security profile: exactly one per agent (docs/cxone-contract.md#groups-and-profiles). */
 export interface SimProfile {
   securityProfileId: number;
   securityProfileName: string;
@@ -23,7 +23,7 @@ export interface SimTeam {
 export interface SimAgent {
   /** Auto-increment integer. */
   agentId: number;
-  /** GUID; responses spell it `userID`, requests `userId` (reference/cxone-api.md §3). */
+  /** GUID; responses spell it `userID`, requests `userId` (docs/cxone-contract.md#agents). */
   userID: string;
   /** Unique (case-insensitive), email-shaped. */
   userName: string;
@@ -47,7 +47,7 @@ export interface SimAgent {
   extra: Record<string, unknown>;
 }
 
-/** Groups are optional and multi-valued (reference/cxone-api.md §6). */
+/** Groups are optional and multi-valued (docs/cxone-contract.md#groups-and-profiles). */
 export interface SimGroup {
   groupId: number;
   groupName: string;
@@ -79,10 +79,10 @@ export interface SimSeed {
   groupMemberships?: SimGroupMembership[];
 }
 
-/** What `_links.next` looks like on the last page (reference/cxone-api.md §8.4, §9 open question). */
+/** What `_links.next` looks like on the last page (docs/cxone-contract.md#simulator-lists, #open-questions). */
 export type LastPageNext = "null" | "omit" | "empty";
 
-/** A fault-injection rule (reference/cxone-api.md §8.9). */
+/** A fault-injection rule (docs/cxone-contract.md#simulator-faults). */
 export interface FaultRule {
   /** HTTP method, or "*" / undefined for any. */
   method?: string;
@@ -117,7 +117,7 @@ export interface SimKnobs {
   listCap: number;
   /** "Cannot create more than N agents at a time". */
   maxAgentsPerCreate: number;
-  /** Team assignment / removal limit per call (10,000 per reference/cxone-api.md §2). */
+  /** Team assignment / removal limit per call (10,000 per docs/cxone-contract.md#api-basics). */
   maxTeamAssign: number;
   /** `spec` enforces the documented required fields and types; `lenient` lets the official package's minimal body pass. */
   strictness: "spec" | "lenient";

@@ -6,7 +6,7 @@ import { existsSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
-import type { PlannedFile } from "../build/emit.js";
+import type { PlannedFile } from "../core/planned-file.js";
 import { assetUrl } from "../assets.js";
 
 export interface InitOptions {
@@ -29,6 +29,17 @@ export function initTenantFile(options: InitOptions): { files: PlannedFile[]; di
   return { files: [{ path, bytes: Buffer.from(starterText(schemaRef, options.name)) }], diagnostics: [] };
 }
 
+/**
+ * Values the starter file holds only as placeholders: validation warns while a tenant still has
+ * one (TENANT_PLACEHOLDER). The ids are chosen to be nobody's real team or profile.
+ */
+export const INIT_PLACEHOLDERS = {
+  "package.system": "example.saviyntcloud.com",
+  "provisioning.defaults.teamId": 990001,
+  "provisioning.defaults.profileId": 990005,
+  "provisioning.removeAccess.transferTeamId": 990099,
+} as const;
+
 function starterText(schemaRef: string, name: string): string {
   return `# yaml-language-server: $schema=${schemaRef}
 # A savpkg tenant file: one Saviynt tenant's CXone (inContact) connection.
@@ -41,7 +52,7 @@ connection:
   description: "NICE CXone business unit"
 
 package:
-  system: example.saviyntcloud.com  # your Saviynt tenant host (ObjectSummary "System")
+  system: ${INIT_PLACEHOLDERS["package.system"]}  # your Saviynt tenant host (ObjectSummary "System")
   exportedBy: savpkg
 
 cxone:
@@ -77,12 +88,12 @@ provisioning:
     emailAddress: "\${user.email}"
     userName: "\${user.email}"
   defaults:                         # required by CXone when the map above does not give them
-    teamId: 1201
-    profileId: 5
+    teamId: ${INIT_PLACEHOLDERS["provisioning.defaults.teamId"]}                  # placeholder: a team of your business unit
+    profileId: ${INIT_PLACEHOLDERS["provisioning.defaults.profileId"]}               # placeholder: a security profile
     timeZone: "(GMT-05:00) Eastern Time (US & Canada)"
     country: US
     city: Denver
   removeAccess:
-    transferTeamId: 1299            # CXone moves an agent removed from a team here
+    transferTeamId: ${INIT_PLACEHOLDERS["provisioning.removeAccess.transferTeamId"]}          # placeholder: CXone moves an agent removed from a team here
 `;
 }

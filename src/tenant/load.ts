@@ -1,7 +1,7 @@
 /**
  * Stage 1 — load: tenant file(s) → one plain config value plus where every value was written.
  * YAML and JSON go through the same parser (JSON ⊂ YAML 1.2), so both get line:col positions
- * (reference/engineering.md B2). `extends` chains are overlaid (objects merge, arrays and scalars
+ * (docs/engineering-notes.md#yaml-positions). `extends` chains are overlaid (objects merge, arrays and scalars
  * replace) and `--set a.b=c` overrides come last; each value keeps the position it was written at.
  */
 import { readFileSync, statSync } from "node:fs";
@@ -9,6 +9,7 @@ import { dirname, relative, resolve } from "node:path";
 import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { schemaTypesAt } from "../core/schemas.js";
+import { inputReadError, looksLikeZip, packageGivenAsTenant } from "../core/input.js";
 import { escapePointer } from "../core/json.js";
 
 export interface SourceLocation {
@@ -168,24 +169,26 @@ function readSource(
   diagnostics: Diagnostic[],
 ): string | undefined {
   try {
-    const size = statSync(abs).size;
-    if (size > MAX_FILE_BYTES) {
-      diagnostics.push(diag("TENANT_TOO_COMPLEX", `${display(abs)} is ${size} bytes; tenant files are limited to ${MAX_FILE_BYTES}`, { file: display(abs) }));
+    const stats = statSync(abs);
+    if (stats.isDirectory()) throw Object.assign(new Error("is a folder"), { code: "EISDIR" });
+    if (stats.size > MAX_FILE_BYTES) {
+      diagnostics.push(diag("TENANT_TOO_COMPLEX", `${display(abs)} is ${stats.size} bytes; tenant files are limited to ${MAX_FILE_BYTES}`, { file: display(abs) }));
       return undefined;
     }
-    return readFileSync(abs, "utf8");
+    const bytes = readFileSync(abs);
+    // A package given to build/validate/render would otherwise be a YAML syntax error.
+    if (looksLikeZip(bytes) || /\.zip$/i.test(abs)) {
+      diagnostics.push(via ? diag("INPUT_IS_PACKAGE", `extends "${via.text}": ${display(abs)} is a package (zip), not a tenant file`, { ...via.loc, path: "extends" }) : packageGivenAsTenant(display(abs)));
+      return undefined;
+    }
+    return bytes.toString("utf8");
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === "ENOENT" || code === "ENOTDIR") {
-      if (via) {
-        diagnostics.push(
-          diag("TENANT_EXTENDS_NOT_FOUND", `extends "${via.text}": no such file (looked for ${display(abs)})`, { ...via.loc, path: "extends" }),
-        );
-      } else {
-        diagnostics.push(diag("TENANT_NOT_FOUND", `no such tenant file: ${display(abs)}`, { file: display(abs) }));
-      }
+    if (via && (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR")) {
+      const what = code === "EISDIR" ? "is a folder" : "no such file";
+      diagnostics.push(diag("TENANT_EXTENDS_NOT_FOUND", `extends "${via.text}": ${what} (looked for ${display(abs)})`, { ...via.loc, path: "extends" }));
     } else {
-      diagnostics.push(diag("IO_READ", `cannot read ${display(abs)}: ${code ?? String(error)}`, { file: display(abs) }));
+      diagnostics.push(inputReadError(error, display(abs), "tenant"));
     }
     return undefined;
   }

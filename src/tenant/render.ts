@@ -1,13 +1,14 @@
 /**
  * Stage 3 — render: TenantConfig → the attribute documents (parsed JSON), through the Handlebars
- * templates in templates/<connector>/. The environment cannot corrupt JSON (engineering.md B4):
+ * templates in templates/<connector>/. The environment cannot corrupt JSON (docs/engineering-notes.md#handlebars):
  * every value goes through one JSON-encoding helper, request bodies are built here as objects and
  * encoded by `httpParams`, templates compile with `strict` and known helpers only, and each
  * rendered document is parsed (the pack stage re-serialises it canonically). Tenant values only
  * ever reach the templates as context data, never as template text.
  *
- * The CXone calls follow reference/cxone-api.md §3 (agents), §4 (teams), §6 (groups) and §7
- * (what the official package gets wrong); the Saviynt shapes follow reference/saviynt-rest.md §2–§4.
+ * The CXone calls follow docs/cxone-contract.md (#agents, #teams, #groups-and-profiles, and
+ * #official-package for what the official package gets wrong); the Saviynt shapes follow
+ * docs/saviynt-rest-format.md (#connection-json, #import, #provisioning).
  */
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -58,7 +59,7 @@ const TEMPLATE_DIR = assetUrl("templates/");
 /**
  * How every template is compiled, at run time and ahead of time (scripts/precompile.mjs): `strict`
  * and known helpers only, so a template can neither read a missing field nor call anything but
- * the two helpers below (engineering.md B4).
+ * the two helpers below (docs/engineering-notes.md#handlebars).
  */
 export const TEMPLATE_COMPILE_OPTIONS = {
   strict: true,
@@ -137,7 +138,7 @@ export function renderAttributes(tenant: TenantConfig, options: RenderOptions = 
   return { attributes: diagnostics.length > 0 ? undefined : attributes, diagnostics };
 }
 
-/** Saviynt's error texts for an expired or refused CXone token (cxone-api.md §1A, §8.2). */
+/** Saviynt's error texts for an expired or refused CXone token (docs/cxone-contract.md#tokens, #simulator-auth). */
 const AUTH_ERRORS = ["invalid_token", "invalid_grant", "Invalid or expired token"];
 
 function buildContext(tenant: TenantConfig, secrets: SecretValues, placeholders: boolean) {
@@ -148,7 +149,7 @@ function buildContext(tenant: TenantConfig, secrets: SecretValues, placeholders:
   const clientSecret = secrets.clientSecret ?? "";
   const refreshing = auth.grant === "refresh_token";
 
-  // Token call: the password grant with an access key is CXone's back-end method (cxone-api.md §1A).
+  // Token call: the password grant with an access key is CXone's back-end method (docs/cxone-contract.md#tokens).
   const tokenParams: Record<string, string> = refreshing
     ? { grant_type: "refresh_token", refresh_token: "${refresh_token}", client_id: clientId }
     : { grant_type: "password", username: secrets.accessKeyId ?? "", password: secrets.accessKeySecret ?? "" };
@@ -165,7 +166,7 @@ function buildContext(tenant: TenantConfig, secrets: SecretValues, placeholders:
   const headers = { Authorization: "${access_token}", Accept: "application/json" };
   const page = tenant.import.pageSize;
   // Follow CXone's absolute _links.next; stop when it is null, missing or "" (Groovy truth), and
-  // survive a 204 page that has no body at all (cxone-api.md §2, §8.4).
+  // survive a 204 page that has no body at all (docs/cxone-contract.md#api-basics, #simulator-lists).
   const nextUrlPath = "${response?.completeResponseMap?._links?.next ?: null}";
 
   const accountMap: Record<string, string> = {};
@@ -176,7 +177,7 @@ function buildContext(tenant: TenantConfig, secrets: SecretValues, placeholders:
 
   const agent = tenant.provisioning.agent;
   const defaults = tenant.provisioning.defaults;
-  // POST /agents needs every required field (cxone-api.md §3 "Create: validation"): the binding
+  // POST /agents needs every required field (docs/cxone-contract.md#agents): the binding
   // map first, tenant defaults for what it leaves out. teamId is a string in the v34 request schema.
   const createAgent: Record<string, unknown> = { ...agent };
   for (const field of ["country", "city", "state", "timeZone"] as const) {
@@ -184,7 +185,7 @@ function buildContext(tenant: TenantConfig, secrets: SecretValues, placeholders:
   }
   createAgent.teamId = String(defaults.teamId);
   createAgent.profileId = defaults.profileId;
-  // Single-agent update is {"agent":{…}} on PUT /agents/{id} (cxone-api.md §3, §7.2). The team is
+  // Single-agent update is {"agent":{…}} on PUT /agents/{id} (docs/cxone-contract.md#agents, #official-package). The team is
   // not sent: it is the Teams entitlement, managed by add/remove access.
   const { password: _password, ...updateFields } = agent;
   const agentRef = "${account.accountID}";
@@ -245,7 +246,7 @@ function entitlementTypeContexts(tenant: TenantConfig, base: string, page: numbe
     Object.fromEntries(Object.entries(attributes).map(([target, field]) => [target, `${field}~#~char`]));
 
   // Teams: every agent is in exactly one team; members sit at teams[0].agents of GET /teams/{id}
-  // (cxone-api.md §4, §7.4); removal needs transferTeamId (§4, §7.3). agentId is a string in v34.
+  // (docs/cxone-contract.md#teams, #official-package); removal needs transferTeamId. agentId is a string in v34.
   out.push({
     name: "Teams",
     order: 0,
@@ -261,7 +262,7 @@ function entitlementTypeContexts(tenant: TenantConfig, base: string, page: numbe
       removeBody: { agents: [{ agentId: "${account.accountID}" }] },
     },
   });
-  // Groups: optional and multi-valued; members at the top level of GET /groups/{id}/agents (§6).
+  // Groups: optional and multi-valued; members at the top level of GET /groups/{id}/agents (docs/cxone-contract.md#groups-and-profiles).
   if (types.Groups) {
     out.push({
       name: "Groups",

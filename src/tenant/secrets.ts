@@ -43,19 +43,35 @@ export function resolveSecrets(tenant: TenantConfig, source: SecretSource): { va
   for (const field of SECRET_FIELDS) {
     const ref = tenant.cxone.auth[field];
     if (!ref) continue;
-    const where = { ...(source.locate?.(field) ?? {}), path: `cxone.auth.${field}` };
-    if ("env" in ref) {
-      const value = source.env[ref.env];
-      if (value === undefined || value === "") diagnostics.push(diag("SECRET_ENV_MISSING", `environment variable ${ref.env} (cxone.auth.${field}) is not set`, where));
-      else values[field] = value;
-    } else {
-      try {
-        values[field] = readFileSync(resolve(source.baseDir, ref.file), "utf8").replace(/\r?\n$/, "");
-      } catch (error) {
-        const code = (error as NodeJS.ErrnoException).code ?? "error";
-        diagnostics.push(diag("SECRET_FILE_MISSING", `cannot read secret file ${ref.file} (cxone.auth.${field}): ${code}`, where));
-      }
-    }
+    const value = resolveSecretRef(ref, source, { ...(source.locate?.(field) ?? {}), path: `cxone.auth.${field}` }, diagnostics);
+    if (value !== undefined) values[field] = value;
   }
   return { values, diagnostics };
 }
+
+/** One reference → its value, or a diagnostic naming the variable or file (and `where.path`), never a value. */
+export function resolveSecretRef(
+  ref: SecretRef,
+  source: Pick<SecretSource, "env" | "baseDir">,
+  where: { file?: string; line?: number; col?: number; path: string },
+  diagnostics: Diagnostic[],
+): string | undefined {
+  if ("env" in ref) {
+    const value = source.env[ref.env];
+    if (value === undefined || value === "") diagnostics.push(diag("SECRET_ENV_MISSING", `environment variable ${ref.env} (${where.path}) is not set`, where));
+    return value === "" ? undefined : value;
+  }
+  try {
+    return readFileSync(resolve(source.baseDir, ref.file), "utf8").replace(/\r?\n$/, "");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? "error";
+    diagnostics.push(diag("SECRET_FILE_MISSING", `cannot read secret file ${ref.file} (${where.path}): ${code}`, where));
+    return undefined;
+  }
+}
+
+/** The EIC login's references: the tenant's `eic` block, else SAVIYNT_USERNAME / SAVIYNT_PASSWORD. */
+export const DEFAULT_EIC_CREDENTIALS: { readonly username: SecretRef; readonly password: SecretRef } = {
+  username: { env: "SAVIYNT_USERNAME" },
+  password: { env: "SAVIYNT_PASSWORD" },
+};

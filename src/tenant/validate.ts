@@ -1,16 +1,18 @@
 /**
  * Stage 2 — validate: loaded config → typed TenantConfig, or located diagnostics.
  * ajv (schemas/tenant.schema.json) decides structure; its errors are translated into one
- * diagnostic per problem (spectral's convertAjvErrors idea, engineering.md A1/B3). Then the
+ * diagnostic per problem (spectral's convertAjvErrors idea, docs/engineering-notes.md#diagnostics-as-data, #schema-validation). Then the
  * safety rules: plain fields may not carry `${`, `{{`, `}}` or control characters; expression
  * fields must stay inside the allowlist (saviynt/expression/). Defaults are applied last.
  */
 import type { ErrorObject } from "ajv";
 import { checkExpressionText } from "../saviynt/expression/index.js";
-import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
-import { escapePointer, pointerToPath } from "../core/json.js";
+import { closest, diag, hasErrors, type Code, type Diagnostic } from "../core/diagnostics.js";
+import { escapePointer, pointerSegments, pointerToPath, toPointer, unescapePointer } from "../core/json.js";
+import { AGENT_RESPONSE_FIELDS, GROUP_RESPONSE_FIELDS, TEAM_FIELDS_OUTSIDE_V34_SCHEMA, TEAM_RESPONSE_FIELDS } from "./cxone-fields.js";
+import { INIT_PLACEHOLDERS } from "./init.js";
 import type { Located, LoadResult } from "./load.js";
-import { isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor } from "../core/schemas.js";
+import { COMPLETE_TENANT_SCHEMA, deref, isExpressionField, isMultilineField, isSecretField, knownKeysAt, schemasAt, tenantSchema, validatorFor, type JsonSchema } from "../core/schemas.js";
 
 export type SecretRef = { env: string } | { file: string };
 
@@ -24,6 +26,8 @@ export interface TenantConfig {
   connector: "incontact";
   connection: { name: string; description: string; authName: string };
   package: { exportedBy: string; system: string; exportedAt?: string; connectionJsonCiphertext?: string };
+  /** Where the tenant's EIC is (plan, deploy, pull); the credentials default to SAVIYNT_USERNAME / SAVIYNT_PASSWORD. */
+  eic?: { url?: string; username: SecretRef; password: SecretRef };
   cxone: {
     apiBaseUrl: string;
     auth: {
@@ -69,7 +73,7 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
   const locate = locator(loaded.locations);
   const diagnostics: Diagnostic[] = [];
 
-  const validate = validatorFor("tenant.schema.json");
+  const validate = validatorFor(COMPLETE_TENANT_SCHEMA);
   if (!validate(value)) diagnostics.push(...translateAjvErrors(validate.errors ?? [], value, locate));
   // A value the schema already refused gets no second diagnostic from the string rules.
   const refused = new Set(diagnostics.map((d) => d.path ?? ""));
@@ -78,7 +82,8 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
 
   const tenant = applyDefaults(structuredClone(value), tenantSchema()) as unknown as TenantConfig;
   tenant.abstract = loaded.abstract;
-  diagnostics.push(...unusedDefaults(tenant, locate));
+  diagnostics.push(...unknownResponseFields(tenant, locate), ...placeholders(tenant, locate), ...unusedDefaults(tenant, locate));
+  if (hasErrors(diagnostics)) return { tenant: undefined, diagnostics };
   return { tenant, diagnostics };
 }
 
@@ -103,18 +108,10 @@ function locator(locations: Map<string, Located>): Locate {
   };
 }
 
-function segmentsOf(pointer: string): (string | number)[] {
-  if (pointer === "") return [];
-  return pointer
-    .slice(1)
-    .split("/")
-    .map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"))
-    .map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-}
 
 function valueAt(root: unknown, pointer: string): unknown {
   let node = root;
-  for (const s of segmentsOf(pointer)) node = (node as Record<string | number, unknown> | undefined)?.[s];
+  for (const s of pointerSegments(pointer)) node = (node as Record<string | number, unknown> | undefined)?.[s];
   return node;
 }
 
@@ -161,7 +158,7 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
 
   for (const error of errors) {
     const pointer = error.instancePath;
-    const segments = segmentsOf(pointer);
+    const segments = pointerSegments(pointer);
     // Secret references: report once, as the user sees it, not ajv's oneOf cascade.
     const secretPointer = enclosingSecret(segments);
     if (secretPointer !== undefined) {
@@ -172,7 +169,7 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
     }
     if (error.keyword === "additionalProperties" || error.keyword === "propertyNames") {
       const key = String(error.keyword === "additionalProperties" ? error.params.additionalProperty : error.params.propertyName);
-      const child = `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+      const child = `${pointer}/${escapePointer(key)}`;
       const names = allowedKeys(segments);
       const hint = nameHint(key, names.concrete);
       if (hint) suggested.add(`${pointer}\u0000${hint}`);
@@ -208,7 +205,7 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
     // also when the key is missing inside the mapping the misspelt key was meant to be.
     if (suggested.has(`${pointer}\u0000${key}`)) continue;
     const slash = pointer.lastIndexOf("/");
-    if (slash >= 0 && suggested.has(`${pointer.slice(0, slash)}\u0000${pointer.slice(slash + 1).replace(/~1/g, "/").replace(/~0/g, "~")}`)) continue;
+    if (slash >= 0 && suggested.has(`${pointer.slice(0, slash)}\u0000${unescapePointer(pointer.slice(slash + 1))}`)) continue;
     const parentPath = pointerToPath(pointer);
     // At the parent's key (`package:`), where the missing key belongs; the document start for top-level keys.
     out.push(diag("TENANT_MISSING_KEY", `missing required key "${key}"${parentPath ? ` in ${parentPath}` : ""}`, { ...locate(pointer, "key"), path: parentPath }));
@@ -217,7 +214,7 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
   for (const [pointer, error] of valuePaths) {
     const v = valueAt(value, pointer);
     const where = { ...locate(pointer), path: pointerToPath(pointer) };
-    const [code, message] = valueMessage(error, v, segmentsOf(pointer));
+    const [code, message] = valueMessage(error, v, pointerSegments(pointer));
     out.push(diag(code, message, where));
   }
   return out;
@@ -240,7 +237,7 @@ function secretDiagnostic(pointer: string, v: unknown, locate: Locate): Diagnost
   const unknown = keys.filter((k) => k !== "env" && k !== "file");
   if (unknown.length > 0) {
     const key = unknown[0]!;
-    const child = `${pointer}/${key.replace(/~/g, "~0").replace(/\//g, "~1")}`;
+    const child = `${pointer}/${escapePointer(key)}`;
     const hint = closest(key, ["env", "file"]);
     return diag("TENANT_UNKNOWN_KEY", `unknown key ${quote(key)} in a secret reference${hint ? ` — did you mean "${hint}"?` : ""}; ${expected}`, {
       ...locate(child, "key"),
@@ -332,7 +329,7 @@ function enumeratePattern(pattern: string): { concrete: string[]; parts: string[
 function enclosingSecret(segments: (string | number)[]): string | undefined {
   for (let n = segments.length; n > 0; n--) {
     const prefix = segments.slice(0, n);
-    if (isSecretField(prefix)) return "/" + prefix.map((s) => String(s).replace(/~/g, "~0").replace(/\//g, "~1")).join("/");
+    if (isSecretField(prefix)) return toPointer(prefix);
   }
   return undefined;
 }
@@ -459,33 +456,58 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
 }
 
 /** Fills every `default` of the schema where the tenant left the key out. */
-function applyDefaults(node: unknown, schema: Record<string, unknown> | undefined): unknown {
-  const resolved = resolveRef(schema);
+function applyDefaults(node: unknown, schema: JsonSchema | undefined): unknown {
+  const resolved = deref(schema);
   if (!resolved || node === null || typeof node !== "object" || Array.isArray(node)) return node;
-  const props = (resolved.properties ?? {}) as Record<string, Record<string, unknown>>;
+  const props = resolved.properties ?? {};
   const obj = node as Record<string, unknown>;
   for (const [key, sub] of Object.entries(props)) {
-    const target = resolveRef(sub);
+    const target = deref(sub);
     if (!(key in obj) && target && "default" in target) obj[key] = structuredClone(target.default);
     if (key in obj) obj[key] = applyDefaults(obj[key], sub);
   }
   return obj;
 }
 
-/** Resolved `$ref` nodes by schema node: the schema never changes, and every tenant asks again. */
-const resolvedRefs = new WeakMap<Record<string, unknown>, Record<string, unknown>>();
 
-function resolveRef(schema: Record<string, unknown> | undefined): Record<string, unknown> | undefined {
-  const ref = schema?.$ref;
-  if (typeof ref !== "string") return schema;
-  let resolved = resolvedRefs.get(schema!);
-  if (!resolved) {
-    let node: unknown = tenantSchema();
-    for (const part of ref.replace(/^#\//, "").split("/")) node = (node as Record<string, unknown>)[part];
-    resolved = { ...(node as Record<string, unknown>), ...schema, $ref: undefined };
-    resolvedRefs.set(schema!, resolved);
+/**
+ * The import maps read CXone response fields: a name the v34 response does not have imports
+ * nothing and no one notices, so it is refused with the closest field (`firstname` → `firstName`).
+ * Only the first segment of a path is checked (`custom1`, `addresses[0].city` → `addresses`).
+ */
+function unknownResponseFields(tenant: TenantConfig, locate: Locate): Diagnostic[] {
+  const maps: [string, Record<string, string> | undefined, readonly string[], string][] = [
+    ["/import/accountAttributes", tenant.import.accountAttributes, AGENT_RESPONSE_FIELDS, "agent (GET /agents)"],
+    ["/import/entitlementTypes/Teams/attributes", tenant.import.entitlementTypes.Teams?.attributes, [...TEAM_RESPONSE_FIELDS, ...TEAM_FIELDS_OUTSIDE_V34_SCHEMA], "team (GET /teams)"],
+    ["/import/entitlementTypes/Groups/attributes", tenant.import.entitlementTypes.Groups?.attributes, GROUP_RESPONSE_FIELDS, "group (GET /groups)"],
+  ];
+  const out: Diagnostic[] = [];
+  for (const [base, map, fields, what] of maps) {
+    for (const [target, source] of Object.entries(map ?? {})) {
+      const head = source.split(/[.[]/, 1)[0]!;
+      if (fields.includes(head)) continue;
+      const hint = closest(head, fields);
+      const pointer = `${base}/${escapePointer(target)}`;
+      out.push(
+        diag("TENANT_UNKNOWN_FIELD", `"${head}" is not a field of CXone's v34 ${what} response${hint ? ` — did you mean "${hint}"?` : ""}`, {
+          ...locate(pointer),
+          path: pointerToPath(pointer),
+        }),
+      );
+    }
   }
-  return resolved;
+  return out;
+}
+
+/** Values still equal to what `savpkg init` writes (tenant/init.ts INIT_PLACEHOLDERS) are probably unchanged. */
+function placeholders(tenant: TenantConfig, locate: Locate): Diagnostic[] {
+  const out: Diagnostic[] = [];
+  for (const [path, placeholder] of Object.entries(INIT_PLACEHOLDERS)) {
+    const pointer = "/" + path.split(".").join("/");
+    if (valueAt(tenant, pointer) !== placeholder) continue;
+    out.push(diag("TENANT_PLACEHOLDER", `${path} is still init's placeholder ${JSON.stringify(placeholder)}; set this tenant's own value`, { ...locate(pointer), path }));
+  }
+  return out;
 }
 
 /** A default for a field the binding map always sets never reaches CXone: say so (render.ts: the map wins). */

@@ -13,6 +13,8 @@ export interface CliRun {
 export interface CliRunOptions {
   cwd: string;
   env?: Readonly<Record<string, string | undefined>>;
+  /** Answers a confirmation prompt as a terminal user would (the run then counts as interactive). */
+  prompt?: (question: string) => Promise<string>;
 }
 
 export async function runCli(argv: readonly string[], options: CliRunOptions): Promise<CliRun> {
@@ -24,6 +26,7 @@ export async function runCli(argv: readonly string[], options: CliRunOptions): P
     env: { NO_COLOR: "1", ...(options.env ?? {}) },
     cwd: options.cwd,
     isTTY: false,
+    ...(options.prompt ? { prompt: options.prompt } : {}),
   };
   const code = await main(argv, io);
   return { code, stdout, stderr };

@@ -7,6 +7,7 @@ import { readFileSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ZipArchive } from "archiver";
+import { compileTenant } from "../../src/build/compile.js";
 import type { PackageModel } from "../../src/package/model.js";
 import {
   buildConnectionFile,
@@ -32,7 +33,7 @@ export interface ZipFileSpec {
   dir?: boolean;
 }
 
-/** Zips files in the given order with one fixed date (reference/engineering.md B5). */
+/** Zips files in the given order with one fixed date (docs/engineering-notes.md#zip-writing). */
 export async function zipWithArchiver(files: readonly ZipFileSpec[], opts: { store?: boolean } = {}): Promise<Buffer> {
   const archive = new ZipArchive({ zlib: { level: 9 }, store: opts.store === true });
   const chunks: Buffer[] = [];
@@ -59,7 +60,7 @@ export interface OurPackageSpec {
   rawAttributes?: Record<string, string | null>;
 }
 
-/** The files of an our-style package (§5: two root entries, native formatting, 24 attributes). */
+/** The files of an our-style package (docs/saviynt-rest-format.md#t2p: two root entries, native formatting, 24 attributes). */
 export function ourPackageFiles(spec: OurPackageSpec): ZipFileSpec[] {
   const when = new Date(spec.summary.exportedOn);
   const stamp = entryStamp(when);
@@ -84,6 +85,20 @@ export function ourPackageFiles(spec: OurPackageSpec): ZipFileSpec[] {
 
 export async function buildOurPackage(spec: OurPackageSpec): Promise<Buffer> {
   return zipWithArchiver(ourPackageFiles(spec));
+}
+
+/** The create call's `"${user.firstname}"` in the acme-dev example replaced by `replacement`, packaged with an empty ConnectionJSON. */
+export async function acmeDevPackageWithFirstname(replacement: string): Promise<Buffer> {
+  const compiled = await compileTenant(resolve(repoRoot, "examples/tenants/acme-dev.yaml"), { cwd: repoRoot, noPack: true });
+  const attributes = structuredClone(compiled.attributes!) as Record<string, { call: { httpParams: string }[] }>;
+  const create = attributes.CreateAccountJSON!.call[0]!;
+  create.httpParams = create.httpParams.replace('"${user.firstname}"', replacement);
+  return buildOurPackage({
+    connection: { name: "InContact_DEV" },
+    summary: { guid: "00000000-0000-4000-8000-000000000001", exportedBy: "test", exportedOn: "2026-01-01T00:00:00Z", system: "t" },
+    attributes: { ...attributes, ConnectionJSON: undefined },
+    rawAttributes: { ConnectionJSON: "" },
+  });
 }
 
 // ------------------------------------------------------------------------------------------------

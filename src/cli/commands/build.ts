@@ -1,5 +1,6 @@
 import { exitCodeFor } from "../../core/diagnostics.js";
 import { parseSourceDateEpoch } from "../../core/source-date-epoch.js";
+import { safeLine } from "../../core/text-safety.js";
 import { defineCommand, withSet } from "../command.js";
 
 export default defineCommand({
@@ -34,7 +35,7 @@ export default defineCommand({
       env: io.env,
       runtime: io.runtime,
       ...(epoch.seconds !== undefined ? { sourceDateEpoch: epoch.seconds } : {}),
-      ...(progress ? { onProgress: (done: number, total: number, name: string) => io.stderr(`\r[${done}/${total}] ${name}\x1b[K`) } : {}),
+      ...(progress ? { onProgress: (done: number, total: number, name: string) => io.stderr(`\r[${done}/${total}] ${safeLine(name)}\x1b[K`) } : {}),
     });
     if (progress) io.stderr("\r\x1b[K");
     const seconds = ((performance.now() - started) / 1000).toFixed(2);

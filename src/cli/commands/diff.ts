@@ -1,3 +1,4 @@
+import { verdictExitCode } from "../../core/diagnostics.js";
 import { defineCommand, withSet } from "../command.js";
 import { readInput } from "./read-input.js";
 
@@ -22,6 +23,7 @@ export default defineCommand({
     const result = diffPackages(a.model, b.model, { strict: args.strict });
     context.io.stdout(args.format === "json" ? formatDiffJson(result) : args.format === "markdown" ? formatDiffMarkdown(result) : formatDiffText(result, { color: context.color }));
     if (args.verbose && args.format !== "json") await context.report([...a.diagnostics, ...b.diagnostics]);
-    return result.same ? 0 : 1;
+    // Once both sides are read, the exit code is the verdict alone (reader findings are lint's business).
+    return verdictExitCode([], result.same);
   },
 });

@@ -1,3 +1,4 @@
+import { safeLine } from "../../core/text-safety.js";
 import { defineCommand } from "../command.js";
 
 export default defineCommand({
@@ -17,7 +18,7 @@ export default defineCommand({
     const problems = planned.diagnostics.length > 0 ? planned.diagnostics : emitFiles(planned.files);
     if (problems.length > 0) return fail(problems);
     await report([], { written: [file] });
-    if (args.format === "text") io.stderr(`wrote ${file}\n`);
+    if (args.format === "text") io.stderr(`wrote ${safeLine(file)}\n`);
     return 0;
   },
 });

@@ -1,4 +1,5 @@
 import { exitCodeFor, type Diagnostic } from "../../core/diagnostics.js";
+import { safeLine } from "../../core/text-safety.js";
 import { defineCommand, withSet } from "../command.js";
 import { readInput } from "./read-input.js";
 
@@ -31,5 +32,6 @@ export default defineCommand({
 function lintSummary(target: string, diagnostics: readonly Diagnostic[]): string {
   const errors = diagnostics.filter((d) => d.severity === "error").length;
   const warnings = diagnostics.filter((d) => d.severity === "warning").length;
-  return errors + warnings === 0 ? `${target}: no problems found` : `${target}: ${errors} error(s), ${warnings} warning(s)`;
+  const shown = safeLine(target);
+  return errors + warnings === 0 ? `${shown}: no problems found` : `${shown}: ${errors} error(s), ${warnings} warning(s)`;
 }

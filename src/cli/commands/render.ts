@@ -14,9 +14,9 @@ export default defineCommand({
   run: async (args, { io, report }) => {
     const { renderTenant } = await import("../../build/compile.js");
     const rendered = await renderTenant(args.tenant, { cwd: io.cwd, set: args.set, ...(args.attr !== undefined ? { attr: args.attr } : {}) });
-    if (rendered.output === undefined || exitCodeFor(rendered.diagnostics) !== 0) {
+    if (rendered.output === undefined) {
       await report(rendered.diagnostics);
-      return exitCodeFor(rendered.diagnostics) || 1;
+      return exitCodeFor(rendered.diagnostics);
     }
     if (args.out !== undefined) {
       const { emitFiles } = await import("../../build/emit.js");
@@ -26,6 +26,6 @@ export default defineCommand({
     }
     if (rendered.diagnostics.length > 0 && args.format === "text") await report(rendered.diagnostics);
     io.stdout(JSON.stringify(rendered.output, null, 2) + "\n");
-    return 0;
+    return exitCodeFor(rendered.diagnostics);
   },
 });

@@ -1,3 +1,4 @@
+import { safeLine } from "../../core/text-safety.js";
 import { exitCodeFor } from "../../core/diagnostics.js";
 import { defineCommand } from "../command.js";
 import { readInput } from "./read-input.js";
@@ -20,7 +21,7 @@ export default defineCommand({
     const problems = await writeUnpack(args.dir, plan, { force: args.force, cwd: context.io.cwd });
     const diagnostics = [...read.diagnostics, ...problems];
     await context.report(diagnostics, problems.length > 0 ? {} : { written: plan.map((f) => f.path) });
-    if (problems.length === 0 && args.format !== "json") context.io.stderr(`wrote ${plan.length} files to ${args.dir}\n`);
+    if (problems.length === 0 && args.format !== "json") context.io.stderr(`wrote ${plan.length} files to ${safeLine(args.dir)}\n`);
     return exitCodeFor(diagnostics);
   },
 });

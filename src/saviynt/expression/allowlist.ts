@@ -1,7 +1,7 @@
 /**
  * Acceptance of Saviynt `${…}` expressions by allowlist on the syntax tree, for tenant expression
  * fields and for the lint rules. Saviynt evaluates `${…}` as server-side Groovy with JVM access
- * (reference/saviynt-rest.md §4.7), so only this is accepted:
+ * (docs/saviynt-rest-format.md#expressions), so only this is accepted:
  * - property paths from the documented roots, `.` or `?.`, plain identifiers, as deep as the root's
  *   shape allows (vocabulary.ts), identity attributes by name;
  * - `null`, `true`, `false`, numbers and `'single-quoted'` strings without quotes, backslashes or braces;
@@ -71,7 +71,7 @@ export function checkTree(root: Node): ExpressionProblem[] {
 
   const checkLiteral = (node: Extract<Node, { kind: "literal" }>): void => {
     if (node.quote === undefined) return;
-    // Saviynt inserts an expression's result without JSON escaping (§4.7): `"` and `\` break the
+    // Saviynt inserts an expression's result without JSON escaping (docs/saviynt-rest-format.md#expressions): `"` and `\` break the
     // body, and braces may end the expression early.
     if (node.quote === '"') {
       problems.push({ kind: "quote", message: "a double-quoted string inside ${…} breaks the JSON body (and is a GString); use single quotes", offset: node.start });

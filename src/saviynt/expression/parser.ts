@@ -1,7 +1,7 @@
 /**
  * The parser of Saviynt `${…}` expressions: the text between `${` and `}` → one syntax tree with
- * source offsets. The grammar is the Groovy subset the executor evaluates (reference/saviynt-rest.md
- * §4.6, §4.7, §3.7):
+ * source offsets. The grammar is the Groovy subset the executor evaluates (docs/saviynt-rest-format.md#bindings,
+ * #expressions, #pagination):
  * - paths `a.b`, `a?.b`, `a[i]`, `a?.[i]`, quoted member names `a.'b'`;
  * - literals `null true false`, numbers (a leading `-` only on a number), `'single'` and `"double"`
  *   strings without interpolation;

@@ -67,7 +67,7 @@ export function replaceExpressions(text: string, replace: (span: ExpressionSpan)
 
 const MISSING_DOLLAR = /(^|[^$])\{\s*(user|account|entitlementValue|userAccount|task|requestAccessAttributes|connection)\.[A-Za-z_]/g;
 
-/** Offsets of bindings written without `$` (`{account.accountID}`), which Saviynt sends literally (§6.2). */
+/** Offsets of bindings written without `$` (`{account.accountID}`), which Saviynt sends literally (docs/saviynt-rest-format.md#lint-rules). */
 export function findMissingDollar(text: string): number[] {
   const offsets: number[] = [];
   for (const m of text.matchAll(MISSING_DOLLAR)) offsets.push(m.index + m[1]!.length);

@@ -2,7 +2,7 @@
  * What Saviynt binds for `${…}` expressions and which methods savpkg knows: the documented roots
  * with the shape of their values, the identity attributes, and the one method list (which
  * receivers the executor implements a method for, and the short list tenants may write).
- * Sources: reference/saviynt-rest.md §4.6 (binding tables), §3.4 and §3.7 (import bindings).
+ * Sources: docs/saviynt-rest-format.md#bindings (binding tables), #import-calls and #pagination (import bindings).
  */
 
 /**
@@ -12,7 +12,7 @@
  */
 export type RootShape = "text" | "record" | "document";
 
-/** Binding roots documented for provisioning JSONs (§4.6) and imports (§3.4, §3.7). */
+/** Binding roots documented for provisioning JSONs (docs/saviynt-rest-format.md#bindings) and imports (#import-calls, #pagination). */
 export const ROOT_SHAPES: ReadonlyMap<string, RootShape> = new Map<string, RootShape>([
   ["user", "record"],
   ["userAccount", "record"],
@@ -27,7 +27,7 @@ export const ROOT_SHAPES: ReadonlyMap<string, RootShape> = new Map<string, RootS
   ["managerAccount", "record"],
   ["approvers", "document"],
   ["arsTasks", "document"],
-  // task.endpoint.customproperty5 (§4.6): deeper than a record.
+  // task.endpoint.customproperty5 (docs/saviynt-rest-format.md#bindings): deeper than a record.
   ["task", "document"],
   ["requestAccessAttributes", "record"],
   ["reqAttrs", "record"],
@@ -42,7 +42,7 @@ export const ROOT_SHAPES: ReadonlyMap<string, RootShape> = new Map<string, RootS
   ["otp", "text"],
   ["phone", "text"],
   ["passCode", "text"],
-  // import-side bindings (§3.4) and pagination context (§3.7)
+  // import-side bindings (docs/saviynt-rest-format.md#import-calls) and pagination context (#pagination)
   ["id", "text"],
   ["entitlementID", "text"],
   ["headers", "document"],
@@ -50,7 +50,7 @@ export const ROOT_SHAPES: ReadonlyMap<string, RootShape> = new Map<string, RootS
 
 export const BINDING_ROOTS: ReadonlySet<string> = new Set(ROOT_SHAPES.keys());
 
-/** Identity attributes (`user.*`, §4.6), customproperty1..50 included. */
+/** Identity attributes (`user.*`, docs/saviynt-rest-format.md#bindings), customproperty1..50 included. */
 export const USER_ATTRIBUTES: ReadonlySet<string> = new Set([
   "firstname",
   "lastname",
