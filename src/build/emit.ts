@@ -370,3 +370,23 @@ export function removeFiles(paths: readonly string[], options: { removeEmptyFold
   }
   return undefined;
 }
+
+/**
+ * Writes all of `text` to an open descriptor (the CLI's stdout and stderr) before returning:
+ * status lines and reports need no stream set-up and are never lost at exit (issue 15). A full
+ * non-blocking pipe (EAGAIN) is waited on; a reader that went away (EPIPE, `savpkg … | head`)
+ * ends the output quietly.
+ */
+export function writeToDescriptor(fd: number, text: string): void {
+  let bytes = Buffer.from(text, "utf8");
+  while (bytes.length > 0) {
+    try {
+      bytes = bytes.subarray(writeSync(fd, bytes));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EPIPE") return;
+      if (code !== "EAGAIN") throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
+}

@@ -2,7 +2,8 @@
  * Everything the CLI needs from the process, in one object: the only place savpkg touches
  * `process` (tests pass their own).
  */
-import { fstatSync, writeSync } from "node:fs";
+import { fstatSync } from "node:fs";
+import { writeToDescriptor as writeAll } from "../build/emit.js";
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -53,24 +54,5 @@ function isCharacterDevice(fd: number): boolean {
     return fstatSync(fd).isCharacterDevice();
   } catch {
     return false;
-  }
-}
-
-/**
- * Writes all of `text` to the descriptor before returning: status lines and reports need no stream
- * set-up and are never lost at exit. A full non-blocking pipe (EAGAIN) is waited on; a reader that
- * went away (EPIPE, `savpkg … | head`) ends the output quietly.
- */
-function writeAll(fd: number, text: string): void {
-  let bytes = Buffer.from(text, "utf8");
-  while (bytes.length > 0) {
-    try {
-      bytes = bytes.subarray(writeSync(fd, bytes));
-    } catch (error) {
-      const code = (error as NodeJS.ErrnoException).code;
-      if (code === "EPIPE") return;
-      if (code !== "EAGAIN") throw error;
-      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
-    }
   }
 }
