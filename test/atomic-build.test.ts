@@ -90,7 +90,8 @@ async function inspect(out: string, context: string): Promise<Inspection> {
       expect(parts.length === 1 && names.includes(base), `${context}: unexpected folder ${path}`).toBe(true);
       continue;
     }
-    const known = path === "manifest.json" || path === "SHA256SUMS" || (parts.length === 2 && names.includes(parts[0]!) && (base === "INCONTACT.zip" || base === "ConnectionJSON.json"));
+    // A killed build leaves its lock behind: a stale lock of a dead pid, taken over by the next build.
+    const known = path === "manifest.json" || path === "SHA256SUMS" || path === ".savpkg-build.lock" || path === ".savpkg-build.lock.takeover" || (parts.length === 2 && names.includes(parts[0]!) && (base === "INCONTACT.zip" || base === "ConnectionJSON.json"));
     expect(known, `${context}: unexpected file ${path}`).toBe(true);
     bytes.set(path, entry.sha256);
   }

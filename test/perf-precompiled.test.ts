@@ -81,6 +81,8 @@ describe("standalone validators", () => {
       "saviynt/connection-json.schema.json",
       "saviynt/import-account-ent-json.schema.json",
       "saviynt/provisioning-json.schema.json",
+      "simulator/knobs.schema.json",
+      "simulator/seed.schema.json",
       "tenant-complete.schema.json",
       "tenant.schema.json",
     ]);

@@ -19,12 +19,15 @@
  */
 import { createHash } from "node:crypto";
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
+import { LIMITS } from "../core/limits.js";
+import { readRegularFile } from "../core/read-file.js";
 import { dirname, join, relative, resolve } from "node:path";
 import { compileTenant, packagePaths, planTenantFiles, tenantName } from "./compile.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { abortStaged, commitStaged, createStaging, emitFiles, removeFiles, removeLeftoversIn, settleStaged, stageFiles, syncStaged, unstageFiles, type PlannedFile, type StageTicket } from "./emit.js";
 import { loadTenant, type LoadResult, type ParseCache } from "../tenant/load.js";
 import { assetUrl } from "../assets.js";
+import { acquireOutputLock, type HeldLock, type LockOwner } from "./lock.js";
 
 export interface BuildOptions {
   tenants: readonly string[];
@@ -40,6 +43,10 @@ export interface BuildOptions {
   /** Node and zlib versions recorded in the manifest (the CLI passes process.versions). */
   runtime?: { node: string; zlib: string };
   onProgress?: (done: number, total: number, name: string) => void;
+  /** This process, to lock the output folder against a concurrent build (the CLI passes it); no lock without it. */
+  lockOwner?: LockOwner;
+  /** How long to wait for another build holding the output folder's lock (default 10 s). */
+  lockWaitMs?: number;
 }
 
 export interface PackageRecord {
@@ -117,8 +124,8 @@ export function discoverTenants(dir: string, cwd: string, searched: readonly str
 
 export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   const diagnostics: Diagnostic[] = [];
-  let files = [...options.tenants];
-  let skippedBases: string[] = [];
+  const files = [...options.tenants];
+  const skippedBases: string[] = [];
   if (options.all !== undefined && options.all !== false) {
     const byDefault = options.all === true || options.all === "";
     const dir = byDefault ? defaultTenantDir(options.cwd) : (options.all as string);
@@ -137,9 +144,24 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   // flat: each slot keeps names, a record and its diagnostics. Shared bases are parsed once per run
   // (the cache holds only files reached through `extends`).
   const cache: ParseCache = new Map();
+  const outDir = resolve(options.cwd, options.outDir);
+  // One writer per output folder (issue 12): --check only reads and takes no lock.
+  let lock: HeldLock | undefined;
+  if (!options.check && options.lockOwner) {
+    const acquired = await acquireOutputLock(outDir, options.lockOwner, { label: options.outDir, ...(options.lockWaitMs !== undefined ? { waitMs: options.lockWaitMs } : {}) });
+    if ("diagnostic" in acquired) return outcome([...diagnostics, acquired.diagnostic], [], skippedBases, options);
+    lock = acquired.lock;
+  }
+  try {
+    return await buildLocked(files, outDir, cache, skippedBases, diagnostics, options);
+  } finally {
+    lock?.release();
+  }
+}
+
+async function buildLocked(files: string[], outDir: string, cache: ParseCache, skippedBases: string[], diagnostics: Diagnostic[], options: BuildOptions): Promise<BuildOutcome> {
   const explicit = new Set(options.tenants.map((f) => resolve(options.cwd, f)));
   const bases = new Set<string>();
-  const outDir = resolve(options.cwd, options.outDir);
   const staging = createStaging();
   const hashes = new Map<string, string>();
   const slots: Slot[] = files.map((file) => ({ file, abs: resolve(options.cwd, file), name: tenantName(file), diagnostics: [], checked: [] }));
@@ -344,7 +366,7 @@ function isConnectionJsonFile(path: string): boolean {
 
 function isOnDisk(outDir: string, record: PackageRecord): boolean {
   try {
-    return sha256(readFileSync(join(outDir, record.package))) === record.sha256;
+    return sha256(readOutput(join(outDir, record.package))) === record.sha256;
   } catch {
     return false;
   }
@@ -376,7 +398,7 @@ function checkFiles(planned: readonly PlannedFile[], outDir: string, outLabel: s
   for (const file of planned) {
     let onDisk: Buffer | undefined;
     try {
-      onDisk = readFileSync(file.path);
+      onDisk = readOutput(file.path);
     } catch {
       out.push(diag("BUILD_MISSING", `${label(file.path)} is missing; run savpkg build`, { file: label(file.path) }));
       continue;
@@ -468,7 +490,7 @@ function verifiedRecords(outDir: string): PackageRecord[] {
     if (rest.length > 0 || file !== "INCONTACT.zip" || !folder || folder === "." || folder === ".." || folder.includes("\\")) continue;
     let bytes: Buffer;
     try {
-      bytes = readFileSync(join(outDir, p.package));
+      bytes = readOutput(join(outDir, p.package));
     } catch {
       continue;
     }
@@ -494,7 +516,7 @@ function sumsLine(p: Pick<PackageRecord, "sha256" | "package">): string {
 
 function sameBytes(path: string, bytes: Uint8Array): boolean {
   try {
-    return readFileSync(path).equals(Buffer.from(bytes));
+    return readOutput(path).equals(Buffer.from(bytes));
   } catch {
     return false;
   }
@@ -502,7 +524,7 @@ function sameBytes(path: string, bytes: Uint8Array): boolean {
 
 function readText(path: string): string | undefined {
   try {
-    return readFileSync(path, "utf8");
+    return readOutput(path).toString("utf8");
   } catch {
     return undefined;
   }
@@ -522,12 +544,22 @@ function hashFiles(files: readonly string[], bases: Map<string, string>): string
   for (const [i, f] of files.entries()) {
     let h = i > 0 ? bases.get(f) : undefined;
     if (h === undefined) {
-      h = sha256(readFileSync(f));
+      h = sha256(readOutput(f));
       if (i > 0) bases.set(f, h);
     }
     hash.update(h).update("\n");
   }
   return hash.digest("hex");
+}
+
+/**
+ * A file of the output folder (or a tenant file already read once): a regular file within the
+ * package size limit, else it throws like readFileSync, which every caller treats as "not there".
+ */
+function readOutput(path: string): Buffer {
+  const read = readRegularFile(path, { maxBytes: LIMITS.packageFileBytes.value });
+  if (!read.ok) throw new Error(read.message);
+  return read.bytes;
 }
 
 function toPosix(p: string): string {

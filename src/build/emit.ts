@@ -50,6 +50,56 @@ function writeProblem(path: string, error: unknown): Diagnostic {
   return diag("IO_WRITE", `cannot write ${path}: ${reason}; nothing was changed there`, { file: path });
 }
 
+// ------------------------------------------------------------------------------------------------
+// The file operations of the output-folder lock (build/lock.ts): this module is the one writer.
+
+/** Creates `path` only if it does not exist (`wx`), holding `text`: true, "exists", or an error code. */
+export function createExclusive(path: string, text: string): true | "exists" | string {
+  let fd: number;
+  try {
+    fd = openSync(path, "wx", 0o644);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    return code === "EEXIST" ? "exists" : code;
+  }
+  try {
+    writeSync(fd, text);
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** mkdir -p; `created` is the top-most folder it made (undefined when all existed). */
+export function makeFolder(dir: string): { created: string | undefined } | { error: string } {
+  try {
+    return { created: mkdirSync(dir, { recursive: true }) };
+  } catch (error) {
+    return { error: (error as NodeJS.ErrnoException).code ?? String(error) };
+  }
+}
+
+/** Removes a file if it is there (best effort). */
+export function removeFile(path: string): void {
+  removeQuietly(path);
+}
+
+/**
+ * Removes `dir` and its parents up to `top` (the first folder makeFolder created) while they are
+ * empty: a build that wrote nothing leaves no folder behind.
+ */
+export function removeEmptyFolders(dir: string, top: string | undefined): void {
+  if (top === undefined) return;
+  for (let at = dir; ; at = dirname(at)) {
+    try {
+      rmdirSync(at);
+    } catch {
+      return; // Not empty (the build wrote into it) or already gone.
+    }
+    if (at === top || dirname(at) === at) return;
+  }
+}
+
 /** Writes planned files in order, stopping at the first failure (earlier files stay complete). */
 export function emitFiles(files: readonly PlannedFile[]): Diagnostic[] {
   for (const file of files) {

@@ -2,11 +2,12 @@
  * A command argument that names a package: a zip read with the hardened reader, or a tenant file
  * compiled in memory and read back the same way — so inspect, lint and diff see one model.
  */
-import { readFile, stat } from "node:fs/promises";
 import { resolve } from "node:path";
 import { diag, exitCodeFor } from "../core/diagnostics.js";
-import { folderInput, inputReadError } from "../core/input.js";
-import { readPackage, ZIP_LIMITS, type ReadResult } from "../package/read.js";
+import { folderInput, missingInput } from "../core/input.js";
+import { readPackage, type ReadResult } from "../package/read.js";
+import { LIMITS } from "../core/limits.js";
+import { readRegularFile } from "../core/read-file.js";
 
 export interface PackageInputOptions {
   cwd: string;
@@ -32,29 +33,14 @@ export async function readPackageInput(arg: string, options: PackageInputOptions
   return readZipInput(arg, options);
 }
 
-/** A zip from disk (size-capped before it is read), named `arg` in diagnostics. */
+/** A zip from disk: a regular file, refused before it is read when no package could be that large; named `arg` in diagnostics. */
 export async function readZipInput(arg: string, options: Pick<PackageInputOptions, "cwd">): Promise<ReadResult> {
-  const path = resolve(options.cwd, arg);
-  const cannotRead = (error: unknown): ReadResult => ({ diagnostics: [inputReadError(error, arg, "package")], fatal: true });
-  let size: number;
-  try {
-    const stats = await stat(path);
-    if (stats.isDirectory()) return { diagnostics: [folderInput(arg, "package")], fatal: true };
-    size = stats.size;
-  } catch (error) {
-    return cannotRead(error);
+  const read = readRegularFile(resolve(options.cwd, arg), { maxBytes: LIMITS.packageFileBytes.value, display: arg });
+  if (!read.ok) {
+    const problem = read.reason === "missing" ? missingInput(arg, "package") : read.folder ? folderInput(arg, "package") : diag(read.reason === "too-large" ? LIMITS.packageFileBytes.code : "IO_READ", read.message, { file: arg });
+    return { diagnostics: [problem], fatal: true };
   }
-  // Bounded memory: refuse before reading a file no package could be.
-  if (size > ZIP_LIMITS.maxInputBytes) {
-    return { diagnostics: [diag("ZIP_LIMIT", `${arg} is ${size} bytes, more than the ${ZIP_LIMITS.maxInputBytes}-byte limit`, { file: arg })], fatal: true };
-  }
-  let bytes: Buffer;
-  try {
-    bytes = await readFile(path);
-  } catch (error) {
-    return cannotRead(error);
-  }
-  return unreadable(await readPackage(bytes, { source: arg }), arg);
+  return unreadable(await readPackage(read.bytes, { source: arg }), arg);
 }
 
 /** A zip that yields no model ends with one exit-2 diagnostic, so the exit policy needs no special case. */

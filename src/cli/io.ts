@@ -4,6 +4,7 @@
  */
 import { fstatSync } from "node:fs";
 import { writeToDescriptor as writeAll } from "../build/emit.js";
+import type { LockOwner } from "../build/lock.js";
 
 export interface CliIO {
   stdout: (text: string) => void;
@@ -18,6 +19,8 @@ export interface CliIO {
   runtime: { node: string; zlib: string };
   /** Reads one line from the terminal (confirmation prompts); undefined without a TTY. */
   prompt?: (question: string) => Promise<string>;
+  /** This process as the owner of a build's output-folder lock (src/build/lock.ts); no lock without it. */
+  lockOwner?: LockOwner;
 }
 
 export function processIO(): CliIO {
@@ -33,6 +36,20 @@ export function processIO(): CliIO {
     cwd: process.cwd(),
     isTTY: stderrIsTTY,
     runtime: { node: process.versions.node, zlib: process.versions.zlib ?? "unknown" },
+    lockOwner: {
+      pid: process.pid,
+      started: new Date(Date.now() - process.uptime() * 1000).toISOString(),
+      isRunning: (pid) => {
+        if (pid === process.pid) return true;
+        try {
+          process.kill(pid, 0);
+          return true;
+        } catch (error) {
+          // EPERM: the process exists but belongs to someone else.
+          return (error as NodeJS.ErrnoException).code === "EPERM";
+        }
+      },
+    },
   };
   if (terminal(1) && process.stdout.columns !== undefined) io.columns = process.stdout.columns;
   if (stderrIsTTY && terminal(0)) {

@@ -41,6 +41,13 @@ export const CODES = {
   INPUT_IS_PACKAGE: { severity: "error", exit: 2, summary: "A package (zip) was given where a tenant file is expected." },
   INTERNAL: { severity: "error", exit: 2, summary: "A savpkg bug: please report it with the --verbose output." },
 
+  // limits on every input (src/core/limits.ts, README "Limits"; exit 2: the input is refused)
+  LIMIT_FILE_SIZE: { severity: "error", exit: 2, summary: "A file is larger than the limit for its kind (tenant, extends base, secret, seed, knobs)." },
+  LIMIT_DEPTH: { severity: "error", exit: 2, summary: "A YAML or JSON value is nested deeper than the limit." },
+  LIMIT_COUNT: { severity: "error", exit: 2, summary: "A document has more values, or a connection more attributes, than the limit." },
+  LIMIT_STRING: { severity: "error", exit: 2, summary: "A string is longer than the limit." },
+  LIMIT_SET_PATH: { severity: "error", exit: 2, summary: "A --set path has too many segments, or an index past the end of its list." },
+
   // load: tenant files, overlays, --set
   TENANT_NOT_FOUND: { severity: "error", exit: 2, summary: "The tenant file does not exist." },
   TENANT_SYNTAX: { severity: "error", exit: 1, summary: "The tenant file is not valid YAML/JSON." },
@@ -128,6 +135,7 @@ export const CODES = {
   BUILD_STALE: { severity: "error", exit: 1, summary: "A package on disk differs from what the tenant builds to." },
   BUILD_MISSING: { severity: "error", exit: 1, summary: "A package the tenants build to is not on disk." },
   BUILD_EXTRA: { severity: "error", exit: 1, summary: "A package on disk has no tenant that builds it." },
+  BUILD_LOCKED: { severity: "error", exit: 2, summary: "Another build holds the output folder's lock; nothing was written." },
   BUILD_REMOVED: { severity: "info", exit: 0, summary: "build --all removed a package it had recorded for a tenant file that is no longer built." },
   BUILD_SOURCE_DATE_EPOCH: { severity: "error", exit: 2, summary: "SOURCE_DATE_EPOCH is not an integer between 1980-01-01 and 2043-12-31 (the zip DOS time range)." },
 
@@ -235,14 +243,16 @@ export function closest(word: string, candidates: Iterable<string>): string | un
   let best: string | undefined;
   let bestScore = Infinity;
   const lower = word.toLowerCase();
+  const limit = Math.max(2, Math.floor(word.length / 3));
   for (const c of candidates) {
+    // The distance is at least the length difference: skip the quadratic comparison when that is already too far.
+    if (Math.abs(c.length - word.length) > limit) continue;
     const score = c.toLowerCase() === lower ? 0 : editDistance(lower, c.toLowerCase());
     if (score < bestScore) {
       bestScore = score;
       best = c;
     }
   }
-  const limit = Math.max(2, Math.floor(word.length / 3));
   return bestScore <= limit ? best : undefined;
 }
 

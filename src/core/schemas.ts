@@ -15,6 +15,7 @@ import type { Ajv2020, Options as AjvOptions, ValidateFunction } from "ajv/dist/
 import type addFormatsPlugin from "ajv-formats";
 import { validators as precompiledValidators } from "../generated/precompiled.js";
 import { assetUrl } from "../assets.js";
+import { hasOwn } from "./json.js";
 
 export type JsonSchema = {
   type?: string | string[];
@@ -100,6 +101,41 @@ export function validatorFor(name: string): ValidateFunction {
   return validate;
 }
 
+/**
+ * One line per ajv error of a savpkg-owned schema (simulator seeds and knobs): the dotted path of
+ * the value and what is wrong, never the value itself.
+ */
+export function schemaErrorLines(errors: readonly import("ajv").ErrorObject[], max = 20): { path: string; message: string }[] {
+  const out: { path: string; message: string }[] = [];
+  const seen = new Set<string>();
+  for (const e of errors) {
+    // The branches of a failed anyOf are reported as the anyOf itself.
+    if (e.schemaPath.includes("/anyOf/")) continue;
+    const segments = e.instancePath.split("/").slice(1).map((s) => s.replace(/~1/g, "/").replace(/~0/g, "~"));
+    if (e.keyword === "additionalProperties") segments.push(String(e.params.additionalProperty));
+    const path = segments.map((s, i) => (/^\d+$/.test(s) ? `[${s}]` : i === 0 ? s : `.${s}`)).join("");
+    const p = e.params as Record<string, unknown>;
+    const message =
+      e.keyword === "additionalProperties"
+        ? "is not a known key"
+        : e.keyword === "required"
+          ? `needs ${String(p.missingProperty)}`
+          : e.keyword === "enum"
+            ? `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`
+            : e.keyword === "anyOf"
+              ? e.schemaPath.includes("fault")
+                ? "needs a status or a latencyMs"
+                : "does not have any of the allowed forms"
+              : (e.message ?? e.keyword);
+    const line = `${path}\u0000${message}`;
+    if (seen.has(line)) continue;
+    seen.add(line);
+    out.push({ path, message });
+    if (out.length >= max) break;
+  }
+  return out;
+}
+
 /** Compiles a schema of schemas/ (once per process); a reference to another file is resolved by its `$id`. */
 function compileAtRunTime(name: string): ValidateFunction {
   const instance = ajv();
@@ -178,7 +214,8 @@ function computeSchemasAt(segments: readonly (string | number)[], root: JsonSche
         if (!branch) continue;
         if (typeof segment === "number") {
           if (branch.items) next.push(branch.items);
-        } else if (branch.properties?.[segment]) {
+        } else if (branch.properties && hasOwn(branch.properties, segment)) {
+          // Own keys only: a tenant key named toString or constructor is data, never a schema.
           next.push(branch.properties[segment]!);
         } else if (typeof branch.additionalProperties === "object") {
           next.push(branch.additionalProperties);
@@ -224,5 +261,5 @@ export function isMultilineField(segments: readonly (string | number)[]): boolea
 export function isSecretField(segments: readonly (string | number)[]): boolean {
   const parent = schemasAt(segments.slice(0, -1));
   const key = segments[segments.length - 1];
-  return parent.some((p) => typeof key === "string" && p.properties?.[key]?.$ref === "#/$defs/secretRef");
+  return parent.some((p) => typeof key === "string" && p.properties !== undefined && hasOwn(p.properties, key) && p.properties[key]!.$ref === "#/$defs/secretRef");
 }

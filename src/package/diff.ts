@@ -15,7 +15,7 @@ import { createHash } from "node:crypto";
 import type { PackageAttribute, PackageModel } from "./model.js";
 import { Binding, parseJsonWithBindings } from "./read.js";
 import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
-import { parseExpression, replaceExpressions, subtrees } from "../saviynt/expression/index.js";
+import { shouldRedact, type RedactionContext as NormContext } from "../saviynt/redaction.js";
 
 export type DiffScope = "package" | "summary" | "connection" | "attribute";
 export type DiffOp = "added" | "removed" | "changed";
@@ -102,68 +102,7 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 }
 
 // ------------------------------------------------------------------------------------------------
-// Secret detection (docs/saviynt-rest-format.md#auth-block, #refresh-tokens, #lint-rules)
-
-/** Keys whose literal values are credentials, compared after lower-casing and dropping `-`/`_`. */
-const SECRET_KEY_SUFFIXES = ["password", "passwd", "secret", "token", "passphrase", "key", "credential", "credentials", "assertion"];
-const SECRET_KEYS = new Set(["pwd", "accesskeyid"]);
-/** Header names that carry credentials. */
-const CREDENTIAL_HEADERS = new Set(["authorization", "proxyauthorization", "cookie", "xapikey", "apikey", "xauthkey", "xauthtoken", "xauthorization", "xaccesstoken"]);
-/** Subtrees of a ConnectionJSON auth block where everything is a credential or identifies one. */
-const SECRET_SUBTREES = new Set(["httpparams", "properties"]);
-const SECRET_QUERY = /[?&][^=&#]*(?:token|secret|password|passwd|pwd|key|sig|signature|code)=([^&#]+)/i;
-
-const foldKey = (key: string): string => key.toLowerCase().replace(/[^a-z0-9]/g, "");
-
-function isSecretKey(key: string): boolean {
-  const k = foldKey(key);
-  return SECRET_KEYS.has(k) || CREDENTIAL_HEADERS.has(k) || SECRET_KEY_SUFFIXES.some((s) => k.endsWith(s));
-}
-
-/**
- * A value that names a credential without holding it: only `${…}` bindings (that parse and hold
- * no string literal, which could hide a credential), savpkg's `@@NAME@@` placeholders and an
- * auth scheme word. Such values stay visible so that reviews can see wiring changes.
- */
-function isReferenceOnly(value: string): boolean {
-  let references = true;
-  let rest = replaceExpressions(value, (span) => {
-    const parsed = parseExpression(span.body);
-    if (!parsed.ok || [...subtrees(parsed.node)].some((n) => n.kind === "literal" && typeof n.value === "string")) references = false;
-    return "";
-  });
-  if (rest === undefined || !references) return false;
-  rest = rest.replace(/@@[A-Za-z0-9_:./-]+@@/g, "").replace(/\b(Bearer|Basic|Token|Bot|SSWS|OAuth)\b/gi, "");
-  return rest.trim() === "" && value.trim() !== "";
-}
-
-interface NormContext {
-  /** Inside ConnectionJSON / CONNECTIONJSON. */
-  secretDocument: boolean;
-}
-
-function shouldRedact(value: string | number | boolean, keys: readonly string[], ctx: NormContext): boolean {
-  if (value === "") return false;
-  const text = String(value);
-  if (typeof value === "string" && isReferenceOnly(value)) return false;
-  const key = keys[keys.length - 1];
-  if (ctx.secretDocument && keys.some((k) => SECRET_SUBTREES.has(foldKey(k)))) return true;
-  if (key !== undefined && isSecretKey(key)) return true;
-  if (typeof value === "string") {
-    const q = SECRET_QUERY.exec(value);
-    if (q && !isReferenceOnly(decodeURIComponentSafe(q[1]!))) return true;
-    if (ctx.secretDocument && /^\s*(Basic|Bearer)\s+\S/i.test(text)) return true;
-  }
-  return false;
-}
-
-function decodeURIComponentSafe(text: string): string {
-  try {
-    return decodeURIComponent(text);
-  } catch {
-    return text;
-  }
-}
+// Secret detection: the one policy in src/saviynt/redaction.ts
 
 /** Looks like a JSON document held in a string (httpParams, nested ConnectionJSON pieces). */
 function looksLikeDocument(text: string): boolean {
@@ -495,8 +434,34 @@ function diffAttribute(name: string, x: PackageAttribute | undefined, y: Package
 
 /**
  * A parsed document with its secrets replaced by redaction markers, for writing or showing a
- * ConnectionJSON without its credentials (unpack). JSON held in strings stays a string.
+ * document without its credentials (unpack). Everything else is kept as it is: a JSON document
+ * held in a string stays the original string unless a secret inside it had to be replaced.
  */
 export function redactDocument(value: unknown, opts: { secretDocument: boolean }): unknown {
-  return toDisplay(normalize(value, [], { secretDocument: opts.secretDocument }));
+  return redactValue(value, [], { secretDocument: opts.secretDocument });
+}
+
+function redactValue(value: unknown, keys: string[], ctx: NormContext): unknown {
+  if (typeof value === "string") {
+    if (looksLikeDocument(value)) {
+      const parsed = parseJsonWithBindings(value);
+      if (parsed.ok && parsed.value !== null && typeof parsed.value === "object") {
+        const norm = normalize(parsed.value, keys, ctx);
+        return hasRedaction(norm) ? compactText(norm) : value;
+      }
+    }
+    return shouldRedact(value, keys, ctx) ? markerText(new Redacted(sha256(value))) : value;
+  }
+  if (typeof value === "number" || typeof value === "boolean") return shouldRedact(value, keys, ctx) ? markerText(new Redacted(sha256(String(value)))) : value;
+  if (Array.isArray(value)) return value.map((v) => redactValue(v, keys, ctx));
+  if (isPlainObject(value)) return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, redactValue(v, [...keys, k], ctx)]));
+  return value;
+}
+
+function hasRedaction(n: Norm): boolean {
+  if (n instanceof Redacted) return true;
+  if (n instanceof Nested) return hasRedaction(n.value);
+  if (Array.isArray(n)) return n.some(hasRedaction);
+  if (isPlainObject(n)) return Object.values(n).some((v) => hasRedaction(v as Norm));
+  return false;
 }

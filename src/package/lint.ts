@@ -8,7 +8,8 @@ import type { Diagnostic } from "../core/diagnostics.js";
 import type { PackageModel } from "./model.js";
 
 export function lintPackage(model: PackageModel, readDiagnostics: readonly Diagnostic[] = []): Diagnostic[] {
-  const documents: Record<string, unknown> = {};
+  // Null prototype: attribute names come from the package (an attribute may be called __proto__ or toString).
+  const documents: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   for (const attribute of model.connection.attributes) {
     if (attribute.state === "json") documents[attribute.name] = attribute.json;
   }

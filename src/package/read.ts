@@ -26,12 +26,12 @@ import type {
   ReadResult,
 } from "./model.js";
 import { ENTRY_NAME_PATTERN, REST_ATTRIBUTES, SECRET_ATTRIBUTES, SOAP_ATTRIBUTES } from "../saviynt/t2p.js";
+import { LIMITS, measureJson, type JsonShapeProblem } from "../core/limits.js";
 import { isObject } from "../core/json.js";
 import { expressionEnd } from "../saviynt/expression/index.js";
 
 export type { ReadResult } from "./model.js";
 
-const MiB = 1024 * 1024;
 
 /** Limits from docs/engineering-notes.md#zip-reading; T2P packages are a few tens of kilobytes. */
 export interface ZipLimits {
@@ -44,11 +44,11 @@ export interface ZipLimits {
 }
 
 export const ZIP_LIMITS: Readonly<ZipLimits> = {
-  maxEntries: 64,
-  maxEntryBytes: 16 * MiB,
-  maxTotalBytes: 64 * MiB,
-  maxRatio: 1000,
-  maxInputBytes: 64 * MiB,
+  maxEntries: LIMITS.zipEntries.value,
+  maxEntryBytes: LIMITS.zipEntryBytes.value,
+  maxTotalBytes: LIMITS.zipTotalBytes.value,
+  maxRatio: LIMITS.zipRatio.value,
+  maxInputBytes: LIMITS.packageFileBytes.value,
 };
 
 export interface ReadOptions {
@@ -325,6 +325,8 @@ function interpretPackage(members: ZipMember[], source: string | undefined): Rea
   const where = source !== undefined ? { file: source } : {};
   const report = (code: Code, message: string, extra: { path?: string; severity?: Diagnostic["severity"] } = {}) =>
     diagnostics.push(diag(code, message, { ...where, ...extra }));
+  // Limits (src/core/limits.ts) refuse the whole package: nothing past a limit is ever looked at.
+  const budget: Budget = { values: 0, refused: false };
 
   const entries: PackageEntry[] = members.map((m) => ({ name: m.name, kind: entryKind(m.name), method: m.method, compressedSize: m.compressedSize, size: m.size }));
   const macosEntries = entries.filter((e) => e.kind === "macos").length;
@@ -370,7 +372,8 @@ function interpretPackage(members: ZipMember[], source: string | undefined): Rea
   // ObjectSummary (docs/saviynt-rest-format.md#object-summary): a defect here is reported but the connection is still read.
   let summary: ObjectSummaryInfo | null = null;
   if (summaryMember) {
-    const doc = parseFile(summaryMember, report);
+    const doc = parseFile(summaryMember, report, budget);
+    if (budget.refused) return { diagnostics, fatal: true };
     if (doc !== undefined) {
       if (!isObject(doc)) report("PKG_LAYOUT", `${summaryMember.name} is not a JSON object`);
       else summary = readSummary(summaryMember.name, doc, report);
@@ -378,8 +381,8 @@ function interpretPackage(members: ZipMember[], source: string | undefined): Rea
   }
 
   // Connection (docs/saviynt-rest-format.md#connection-file): without it there is nothing to show, so failures here are fatal.
-  const connectionDoc = parseFile(connectionMember, report);
-  if (connectionDoc === undefined) return { diagnostics, fatal: true };
+  const connectionDoc = parseFile(connectionMember, report, budget);
+  if (connectionDoc === undefined || budget.refused) return { diagnostics, fatal: true };
   if (!isObject(connectionDoc) || Object.keys(connectionDoc).length === 0) {
     report("PKG_LAYOUT", `${connectionMember.name} is not an object keyed by the connection name`);
     return { diagnostics, fatal: true };
@@ -392,7 +395,8 @@ function interpretPackage(members: ZipMember[], source: string | undefined): Rea
     report("PKG_LAYOUT", `connection ${JSON.stringify(key)} is not an object`);
     return { diagnostics, fatal: true };
   }
-  const connection = readConnection(connectionMember.name, key, body, connectionDoc, report);
+  const connection = readConnection(connectionMember.name, key, body, connectionDoc, report, budget);
+  if (budget.refused) return { diagnostics, fatal: true };
 
   if (connection.name !== null && connection.name !== key) {
     report("PKG_NAME_MISMATCH", `connectionname ${JSON.stringify(connection.name)} differs from the connection key ${JSON.stringify(key)}`, { path: "connectionname" });
@@ -413,6 +417,50 @@ function interpretPackage(members: ZipMember[], source: string | undefined): Rea
 
 type Report = (code: Code, message: string, extra?: { path?: string; severity?: Diagnostic["severity"] }) => void;
 
+/** Values parsed so far in this package, and whether a limit refused it. */
+interface Budget {
+  values: number;
+  refused: boolean;
+}
+
+/** Counts a parsed document against the package's budget; false (and reported) when a limit is crossed. */
+function spend(parsed: JsonParse, subject: string, path: string | undefined, report: Report, budget: Budget, nested: boolean): boolean {
+  const limit = parsed.ok ? (nested ? nestedLimit(parsed.value) : undefined) : parsed.limit;
+  if (limit) {
+    report(limit.code, `${subject}: ${limit.message}`, path !== undefined ? { path } : {});
+    budget.refused = true;
+    return false;
+  }
+  budget.values += parsed.ok ? parsed.values : 0;
+  if (budget.values > LIMITS.packageValues.value) {
+    report("LIMIT_COUNT", `${subject}: the package's documents hold more than ${LIMITS.packageValues.value} values together`, path !== undefined ? { path } : {});
+    budget.refused = true;
+    return false;
+  }
+  return true;
+}
+
+/**
+ * A JSON document held in a string of a parsed document (httpParams bodies, nested ConnectionJSON
+ * pieces) that crosses a limit: every later reader parses such strings, so they are measured here,
+ * once, iteratively. Strings inside those strings are measured when they in turn are parsed.
+ */
+function nestedLimit(value: unknown): (JsonShapeProblem & { line: number }) | undefined {
+  const stack: unknown[] = [value];
+  while (stack.length > 0) {
+    const v = stack.pop();
+    if (typeof v === "string") {
+      const t = v.trimStart();
+      if (t.startsWith("{") || t.startsWith("[")) {
+        const problem = measureJson(v).problem;
+        if (problem) return { ...problem, message: `a JSON document held in a string: ${problem.message}` };
+      }
+    } else if (Array.isArray(v)) for (const item of v) stack.push(item);
+    else if (v !== null && typeof v === "object") for (const item of Object.values(v)) stack.push(item);
+  }
+  return undefined;
+}
+
 function stampMillis(stamp: string): number {
   const m = /^(\d{4})-(\d\d)-(\d\d)_(\d\d)-(\d\d)-(\d\d)$/.exec(stamp);
   if (!m) return NaN;
@@ -420,7 +468,7 @@ function stampMillis(stamp: string): number {
 }
 
 /** Decodes one package file: BOM and non-ASCII tolerated with a warning, CRLF is JSON whitespace. */
-function parseFile(member: ZipMember, report: Report): unknown {
+function parseFile(member: ZipMember, report: Report, budget: Budget): unknown {
   let bytes = member.data;
   if (bytes.length >= 3 && bytes[0] === 0xef && bytes[1] === 0xbb && bytes[2] === 0xbf) {
     report("PKG_LAYOUT_WARNING", `${member.name} starts with a UTF-8 byte-order mark (native exports have none)`);
@@ -435,6 +483,8 @@ function parseFile(member: ZipMember, report: Report): unknown {
   }
   if (/[^\u0000-\u007f]/.test(text)) report("PKG_NON_ASCII", `${member.name} is not pure ASCII (native exports escape every non-ASCII character)`);
   const parsed = parseJsonText(text);
+  // Strings in the package files are attribute values, measured when each attribute is parsed.
+  if (!spend(parsed, member.name, undefined, report, budget, false)) return undefined;
   if (!parsed.ok) {
     report("PKG_JSON_INVALID", `${member.name} is not valid JSON: ${parsed.error}`);
     return undefined;
@@ -467,18 +517,22 @@ function readSummary(entry: string, doc: Record<string, unknown>, report: Report
   };
 }
 
-function readConnection(entry: string, key: string, body: Record<string, unknown>, document: Record<string, unknown>, report: Report): ConnectionInfo {
+function readConnection(entry: string, key: string, body: Record<string, unknown>, document: Record<string, unknown>, report: Report, budget: Budget): ConnectionInfo {
   // fromEntries defines own properties, so a "__proto__" key stays a visible field.
   const fields: Record<string, unknown> = Object.fromEntries(Object.entries(body).filter(([k]) => k !== "EXTERNAL_ATTR"));
   const str = (k: string): string | null => (typeof body[k] === "string" ? (body[k] as string) : null);
   const type = str("externalconnectiontype");
   const attributes: PackageAttribute[] = [];
   const list = body.EXTERNAL_ATTR;
-  if (!Array.isArray(list)) {
+  if (Array.isArray(list) && list.length > LIMITS.attributes.value) {
+    report("LIMIT_COUNT", `connection ${JSON.stringify(key)} has ${list.length} attributes; at most ${LIMITS.attributes.value} are read`, { path: "EXTERNAL_ATTR" });
+    budget.refused = true;
+  } else if (!Array.isArray(list)) {
     report("PKG_ATTRIBUTES", `connection ${JSON.stringify(key)} has no EXTERNAL_ATTR list`, { path: "EXTERNAL_ATTR" });
   } else {
     const seen = new Set<string>();
     list.forEach((item, index) => {
+      if (budget.refused) return;
       const path = `EXTERNAL_ATTR[${index}]`;
       if (!isObject(item) || typeof item.attributename !== "string") {
         report("PKG_ATTRIBUTES", `${path} is not an attribute item with an attributename`, { path });
@@ -497,7 +551,7 @@ function readConnection(entry: string, key: string, body: Record<string, unknown
         report("PKG_ATTRIBUTES", `attribute ${name} holds a ${Array.isArray(value) ? "list" : typeof value} instead of a string`, { path: name });
         raw = JSON.stringify(value);
       }
-      attributes.push(readAttribute(name, index, raw, extra, report));
+      attributes.push(readAttribute(name, index, raw, extra, report, budget));
     });
     const expected: readonly string[] = type === "SOAP" ? SOAP_ATTRIBUTES : type === "REST" ? REST_ATTRIBUTES : [];
     if (expected.length > 0) {
@@ -526,7 +580,7 @@ export function looksLikeCiphertext(text: string): boolean {
   return bytes % 16 === 0;
 }
 
-function readAttribute(name: string, index: number, raw: string | null, extra: Record<string, unknown>, report: Report): PackageAttribute {
+function readAttribute(name: string, index: number, raw: string | null, extra: Record<string, unknown>, report: Report, budget: Budget): PackageAttribute {
   const size = raw === null ? 0 : Buffer.byteLength(raw, "utf8");
   const sha256 = raw === null ? "" : createHash("sha256").update(raw, "utf8").digest("hex");
   const attr: PackageAttribute = { name, index, raw, state: raw === null ? "null" : "empty", size, sha256, extra };
@@ -538,6 +592,7 @@ function readAttribute(name: string, index: number, raw: string | null, extra: R
     text = text.slice(1);
   }
   const parsed = parseJsonText(text);
+  if (!spend(parsed, `attribute ${name}`, name, report, budget, true)) return attr;
   if (parsed.ok) {
     setState("json");
     attr.json = parsed.value;
@@ -567,12 +622,22 @@ function joinPath(root: string, path: string): string {
 // ------------------------------------------------------------------------------------------------
 // JSON helpers shared with diff and lint
 
-export type JsonParse = { ok: true; value: unknown } | { ok: false; error: string };
+export type JsonParse = { ok: true; value: unknown; values: number } | { ok: false; error: string; limit?: JsonShapeProblem };
 
-/** JSON.parse with an error message that names line and column instead of quoting the input. */
+/**
+ * JSON.parse with an error message that names line and column instead of quoting the input.
+ * Text past the JSON limits (nesting, values, string length: src/core/limits.ts) is not parsed at
+ * all: the result then carries the `limit` crossed, so no caller ever walks an unbounded value.
+ */
 export function parseJsonText(text: string): JsonParse {
+  const shape = measureJson(text);
+  if (shape.problem) {
+    const p = shape.problem;
+    const message = `line ${p.line}, column ${p.col}: ${p.message}`;
+    return { ok: false, error: message, limit: { ...p, message } };
+  }
   try {
-    return { ok: true, value: JSON.parse(text) };
+    return { ok: true, value: JSON.parse(text), values: shape.values };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     const pos = /position (\d+)/.exec(message);
@@ -649,7 +714,7 @@ export function parseJsonWithBindings(text: string): JsonParse {
     }
     return value;
   };
-  return { ok: true, value: restore(parsed.value) };
+  return { ok: true, value: restore(parsed.value), values: parsed.values };
 }
 
 /**

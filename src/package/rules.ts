@@ -7,6 +7,7 @@
 import { checkExpressions, findExpressions, findMissingDollar, replaceExpressions } from "../saviynt/expression/index.js";
 import { closest, diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { validatorFor } from "../core/schemas.js";
+import { hasOwn } from "../core/json.js";
 import { SAVIYNT_HTTP_METHODS } from "../saviynt/http-methods.js";
 import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
 import { isObject, pointerSegments } from "../core/json.js";
@@ -51,7 +52,8 @@ export function checkAttributes(documents: AttributeDocuments, options: CheckOpt
   const schemaProblems: Diagnostic[] = [];
   for (const [attribute, document] of Object.entries(documents)) {
     if (document === undefined || document === null || document === "") continue;
-    const schema = ATTRIBUTE_SCHEMAS[attribute];
+    // Own keys only: an attribute named toString must not find Object.prototype.toString here.
+    const schema = hasOwn(ATTRIBUTE_SCHEMAS, attribute) ? ATTRIBUTE_SCHEMAS[attribute] : undefined;
     if (schema && options.schemas !== false) {
       const validate = validatorFor(schema);
       if (!validate(document)) {

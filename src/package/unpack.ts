@@ -9,7 +9,9 @@
  *     attributes/<Name>.txt          each text or invalid-JSON attribute, verbatim
  *
  * ConnectionJSON is a credential store (docs/saviynt-rest-format.md#encryption): a plaintext one is written
- * with its secrets redacted and a ciphertext is not written at all, unless `withSecrets`.
+ * with its secrets redacted and a ciphertext is not written at all, unless `withSecrets`. Literal
+ * credentials anywhere else (an `Authorization: Bearer …` or API-key header, a password in a
+ * connection field) are redacted by the same policy as `diff` (src/saviynt/redaction.ts).
  * Attribute names come from the package, so file names are sanitised and de-duplicated.
  * writeUnpack stages everything in a temporary sibling directory and renames it into place;
  * it refuses a non-empty target without `force` and any path that would leave the target.
@@ -40,7 +42,9 @@ const pretty = (value: unknown): string => JSON.stringify(value, null, 2) + "\n"
 /** The files `unpack` writes, in a stable order. Pure. */
 export function planUnpack(model: PackageModel, opts: UnpackOptions = {}): UnpackFile[] {
   const files: UnpackFile[] = [];
-  if (model.summary) files.push({ path: "object-summary.json", content: pretty(model.summary.document) });
+  const withSecrets = opts.withSecrets === true;
+  const plain = (value: unknown): unknown => (withSecrets ? value : redactDocument(value, { secretDocument: false }));
+  if (model.summary) files.push({ path: "object-summary.json", content: pretty(plain(model.summary.document)) });
 
   const used = new Set<string>();
   const index: Record<string, unknown>[] = [];
@@ -48,7 +52,7 @@ export function planUnpack(model: PackageModel, opts: UnpackOptions = {}): Unpac
   for (const attr of model.connection.attributes) {
     const entry: Record<string, unknown> = { attributename: attr.name, state: attr.state, size: attr.size };
     if (attr.raw !== null && attr.raw !== "") entry.sha256 = attr.sha256.slice(0, 8);
-    const file = attributeFile(attr, opts.withSecrets === true);
+    const file = attributeFile(attr, withSecrets);
     if (file) {
       const path = `attributes/${uniqueName(attr, file.extension, used)}`;
       attributeFiles.push({ path, content: file.content, ...(file.secret ? { secret: true } : {}) });
@@ -61,7 +65,7 @@ export function planUnpack(model: PackageModel, opts: UnpackOptions = {}): Unpac
   }
   files.push({
     path: "connection.json",
-    content: pretty({ key: model.connection.key, fields: model.connection.fields, attributes: index }),
+    content: pretty({ key: model.connection.key, fields: plain(model.connection.fields), attributes: index }),
   });
   files.push(...attributeFiles);
   return files;
@@ -76,9 +80,12 @@ function attributeFile(attr: PackageAttribute, withSecrets: boolean): { extensio
       return undefined;
     case "ciphertext":
       return withSecrets ? { extension: "ciphertext.txt", content: raw, secret: true } : undefined;
-    case "json":
-      if (secret && !withSecrets) return { extension: "json", content: pretty(redactDocument(attr.json, { secretDocument: true })), note: "secrets redacted (--with-secrets writes them)" };
-      return { extension: "json", content: pretty(attr.json), ...(secret ? { secret: true } : {}) };
+    case "json": {
+      if (withSecrets) return { extension: "json", content: pretty(attr.json), ...(secret ? { secret: true } : {}) };
+      const content = pretty(redactDocument(attr.json, { secretDocument: secret }));
+      if (secret) return { extension: "json", content, note: "secrets redacted (--with-secrets writes them)" };
+      return { extension: "json", content, ...(content !== pretty(attr.json) ? { note: "literal credentials redacted (--with-secrets writes them)" } : {}) };
+    }
     case "invalid-json":
     case "text":
       if (secret && !withSecrets) return undefined;

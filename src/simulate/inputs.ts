@@ -2,13 +2,16 @@
  * What `simulate` is given: the options, the page size, a knobs file, the seed, the input's kind
  * and how paths are shown. All checked here, before a simulator starts.
  */
-import { existsSync, readFileSync } from "node:fs";
+import { existsSync } from "node:fs";
 import { extname, isAbsolute, relative, resolve } from "node:path";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { missingInput } from "../core/input.js";
 import type { TenantConfig } from "../tenant/validate.js";
 import type { Json, Transport } from "../executor/index.js";
-import { checkKnobs, demoSeed, loadSeed, type SimKnobs, type SimSeed } from "../simulator/index.js";
+import { demoSeed, loadKnobs, loadSeed, type SimKnobs, type SimSeed } from "../simulator/index.js";
+import { TENANT_FILE } from "../build/package-input.js";
+import { LIMITS } from "../core/limits.js";
+import { readRegularFile } from "../core/read-file.js";
 import type { SimulationReport } from "./report.js";
 
 /** Page size forced on tenant inputs (and the simulator's list cap) so the default seed spans 3 pages. */
@@ -51,28 +54,13 @@ export function parsePageSize(raw: SimulateOptions["pageSize"]): number | null {
   return /^\d{1,6}$/.test(raw) ? Number(raw) : Number.NaN;
 }
 
-/** A knobs file: JSON, checked by the simulator's own rules. */
-export function loadKnobsFile(path: string, cwd: string): { knobs?: Partial<SimKnobs>; diagnostics: Diagnostic[] } {
-  let value: unknown;
-  try {
-    value = JSON.parse(readFileSync(resolve(cwd, path), "utf8"));
-  } catch (error) {
-    const reason = (error as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (error as Error).message;
-    return { diagnostics: [diag("IO_READ", `--knobs: ${reason}`, { file: path })] };
-  }
-  const problems = checkKnobs(value);
-  if (problems.length > 0) return { diagnostics: [diag("SIM_KNOBS_INVALID", `--knobs ${path}: ${problems.join("; ")}`, { file: path })] };
-  return { knobs: value as Partial<SimKnobs>, diagnostics: [] };
-}
-
 export function isZip(file: string): boolean {
   if (extname(file).toLowerCase() === ".zip") return true;
-  try {
-    const fd = readFileSync(file).subarray(0, 4);
-    return fd.length === 4 && fd[0] === 0x50 && fd[1] === 0x4b && fd[2] === 0x03 && fd[3] === 0x04;
-  } catch {
-    return false;
-  }
+  if (TENANT_FILE.test(file)) return false;
+  // Any other name: sniff the zip signature (a regular file only; a FIFO or device is then refused by the tenant reader).
+  const read = readRegularFile(file, { maxBytes: LIMITS.packageFileBytes.value });
+  const head = read.ok ? read.bytes : Buffer.alloc(0);
+  return head.length >= 4 && head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
 }
 
 /** Relative to cwd when that is short (at most two `..`), else absolute. */
@@ -124,7 +112,7 @@ export function checkInputs(input: string, options: SimulateOptions, report: Sim
   }
   let fileKnobs: Partial<SimKnobs> = {};
   if (options.knobsFile !== undefined) {
-    const loaded = loadKnobsFile(options.knobsFile, options.cwd);
+    const loaded = loadKnobs(resolve(options.cwd, options.knobsFile), options.knobsFile);
     if (!loaded.knobs) return refuse(loaded.diagnostics);
     fileKnobs = loaded.knobs;
   }

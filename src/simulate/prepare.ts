@@ -74,7 +74,8 @@ export async function prepare({ kind, file, display, pageSize, options, report, 
     report.diagnostics.push(...read.diagnostics.filter((d) => d.severity === "error"));
     return undefined;
   }
-  const documents: Record<string, unknown> = {};
+  // Null prototype: attribute names come from the package (an attribute may be called __proto__).
+  const documents: Record<string, unknown> = Object.create(null) as Record<string, unknown>;
   let packagedConnection = "absent";
   for (const a of read.model.connection.attributes) {
     if (a.name === "ConnectionJSON") {

@@ -5,6 +5,7 @@
  */
 import { reconcile, runImport, runProvision, type ExecutorContext, type ImportedEntitlement, type ImportRun, type Json, type SaviyntView } from "../executor/index.js";
 import type { SimSeed, Simulator } from "../simulator/index.js";
+import { redactQuery } from "../saviynt/redaction.js";
 import { accessCheck, agentOf, compareWithSimulator, effectCheck, memberOf } from "./checks.js";
 import type { SimulateOptions } from "./inputs.js";
 import type { Prepared } from "./prepare.js";
@@ -145,7 +146,8 @@ export async function runSteps(ctx: ExecutorContext, sim: Simulator, prepared: P
       }
     }
 
-    step.calls = ctx.calls.slice(callStart);
+    // Paths as sent may carry a credential in the query (?access_token=…): never in a report.
+    step.calls = ctx.calls.slice(callStart).map((call) => ({ ...call, path: redactQuery(call.path) }));
     step.changes = diffState(before, sim.dump());
     for (const c of step.checks) if (!c.pass) failStep(`${c.name}: ${c.detail}`);
     report.steps.push(step);

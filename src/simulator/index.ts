@@ -5,7 +5,7 @@
 export { startSimulator, type Simulator, type SimulatorOptions, type SimulatorStart } from "./server.js";
 export { loadSeed, parseSeed, type SeedResult } from "./seed.js";
 export { demoSeed } from "./demo-seed.js";
-export { defaultKnobs, checkKnobs } from "./knobs.js";
+export { defaultKnobs, checkKnobs, loadKnobs, type KnobsFileResult } from "./knobs.js";
 export { manualClock, type SimClock } from "./clock.js";
 export { SimState } from "./state.js";
 export type {

@@ -4,9 +4,11 @@
  * profile, unique user names) and fill in defaults, so the server only ever holds a consistent state.
  * Problems are returned as diagnostics, never thrown.
  */
-import { readFileSync } from "node:fs";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
-import { isObject } from "../core/json.js";
+import { hasOwn, isObject } from "../core/json.js";
+import { LIMITS, measureJson } from "../core/limits.js";
+import { readRegularFile } from "../core/read-file.js";
+import { schemaErrorLines, validatorFor } from "../core/schemas.js";
 import type { SimGroup, SimGroupMembership, SimProfile, SimSeed, SimTeam } from "./types.js";
 
 /** Timestamp used for seed records that do not carry one (keeps dumps deterministic). */
@@ -18,7 +20,8 @@ export const GUID_PATTERN = /^\{?[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0
 
 /** Agent keys the simulator derives itself; a seed that carries them has them dropped. */
 const DERIVED_AGENT_KEYS = new Set(["teamName", "profileName"]);
-const MAX_SEED_BYTES = 16 * 1024 * 1024;
+/** A seed holds up to 10,000 agents (schemas/simulator/seed.schema.json): more values than one package document. */
+const SEED_SHAPE = { depth: LIMITS.jsonDepth.value, values: LIMITS.seedValues.value, stringLength: LIMITS.jsonStringLength.value };
 
 export interface SeedResult {
   seed?: SimSeed;
@@ -27,14 +30,11 @@ export interface SeedResult {
 
 /** Reads and checks a seed JSON file. */
 export function loadSeed(file: string): SeedResult {
-  let text: string;
-  try {
-    const buf = readFileSync(file);
-    if (buf.length > MAX_SEED_BYTES) return { diagnostics: [diag("IO_READ", `seed file is larger than ${MAX_SEED_BYTES} bytes`, { file })] };
-    text = buf.toString("utf8");
-  } catch (e) {
-    return { diagnostics: [diag("IO_READ", `cannot read seed file: ${(e as Error).message}`, { file })] };
-  }
+  const read = readRegularFile(file, { maxBytes: LIMITS.seedFileBytes.value, display: file });
+  if (!read.ok) return { diagnostics: [diag(read.reason === "too-large" ? "LIMIT_FILE_SIZE" : "IO_READ", `seed file: ${read.message}`, { file })] };
+  const text = read.bytes.toString("utf8");
+  const shape = measureJson(text, SEED_SHAPE);
+  if (shape.problem) return { diagnostics: [diag(shape.problem.code, `seed file: ${shape.problem.message}`, { file, line: shape.problem.line, col: shape.problem.col })] };
   let value: unknown;
   try {
     value = JSON.parse(text);
@@ -55,6 +55,12 @@ export function parseSeed(value: unknown, file?: string): SeedResult {
     problem("", "must be a JSON object");
     return { diagnostics };
   }
+  // Shape and ranges first (schemas/simulator/seed.schema.json); references and uniqueness below.
+  const validate = validatorFor("simulator/seed.schema.json");
+  if (!validate(value)) {
+    for (const { path, message } of schemaErrorLines(validate.errors ?? [])) problem(path, `${path === "" ? "the seed" : path} ${message}`);
+    return { diagnostics };
+  }
   const r = new Reader(value, "", problem);
   const businessUnitId = r.int("businessUnitId");
   const tenantId = r.str("tenantId");
@@ -62,16 +68,22 @@ export function parseSeed(value: unknown, file?: string): SeedResult {
   const area = r.optStr("area") ?? undefined;
 
   const profiles: SimProfile[] = [];
+  const profileIds = new Set<number>();
   for (const [i, p] of r.arr("securityProfiles").entries()) {
     const pr = new Reader(p, `securityProfiles[${i}]`, problem);
     const securityProfileId = pr.int("securityProfileId");
     const securityProfileName = pr.str("securityProfileName");
     if (securityProfileId === undefined || securityProfileName === undefined) continue;
-    if (profiles.some((x) => x.securityProfileId === securityProfileId)) problem(pr.path("securityProfileId"), `duplicate securityProfileId ${securityProfileId}`);
-    else profiles.push({ securityProfileId, securityProfileName });
+    if (profileIds.has(securityProfileId)) problem(pr.path("securityProfileId"), `duplicate securityProfileId ${securityProfileId}`);
+    else {
+      profileIds.add(securityProfileId);
+      profiles.push({ securityProfileId, securityProfileName });
+    }
   }
 
   const teams: SimTeam[] = [];
+  const teamIds = new Set<number>();
+  const teamNames = new Set<string>();
   for (const [i, t] of r.arr("teams").entries()) {
     const tr = new Reader(t, `teams[${i}]`, problem);
     const teamId = tr.int("teamId");
@@ -87,12 +99,17 @@ export function parseSeed(value: unknown, file?: string): SeedResult {
     };
     tr.unknownKeys(["teamId", "teamName", "isActive", "description", "notes", "teamLeadId", "lastUpdateTime", "agentCount"]);
     if (teamId === undefined || teamName === undefined) continue;
-    if (teams.some((x) => x.teamId === teamId)) problem(tr.path("teamId"), `duplicate teamId ${teamId}`);
-    else if (teams.some((x) => x.teamName.toLowerCase() === teamName.toLowerCase())) problem(tr.path("teamName"), `duplicate teamName '${teamName}'`);
-    else teams.push(team as SimTeam);
+    if (teamIds.has(teamId)) problem(tr.path("teamId"), `duplicate teamId ${teamId}`);
+    else if (teamNames.has(teamName.toLowerCase())) problem(tr.path("teamName"), `duplicate teamName '${teamName}'`);
+    else {
+      teamIds.add(teamId);
+      teamNames.add(teamName.toLowerCase());
+      teams.push(team as SimTeam);
+    }
   }
 
   const agents: SimSeed["agents"] = [];
+  const agentIds = new Set<number>();
   const userNames = new Set<string>();
   for (const [i, a] of r.arr("agents").entries()) {
     const ar = new Reader(a, `agents[${i}]`, problem);
@@ -123,20 +140,23 @@ export function parseSeed(value: unknown, file?: string): SeedResult {
       createDate: ar.optDate("createDate") ?? DEFAULT_SEED_TIME,
       inactiveDate: ar.optDate("inactiveDate") ?? (isActive ? null : lastUpdated),
     };
-    const extra: Record<string, unknown> = {};
+    const extraEntries: [string, unknown][] = [];
     if (isObject(a)) {
       for (const [k, v] of Object.entries(a)) {
-        if (k in agent) continue;
+        if (hasOwn(agent, k)) continue;
         if (DERIVED_AGENT_KEYS.has(k)) warn(ar.path(k), `${k} is derived from the team/profile and was ignored`);
-        else extra[k] = v;
+        else extraEntries.push([k, v]);
       }
     }
+    // fromEntries: an extra field named __proto__ stays a field.
+    const extra = Object.fromEntries(extraEntries);
     if (agent.userID && !GUID_PATTERN.test(agent.userID)) problem(ar.path("userID"), "userID must be a GUID");
     if (userName !== undefined && !EMAIL_PATTERN.test(userName)) problem(ar.path("userName"), `userName '${userName}' is not email-shaped`);
     if (emailAddress !== undefined && !EMAIL_PATTERN.test(emailAddress)) problem(ar.path("emailAddress"), `emailAddress '${emailAddress}' is not email-shaped`);
-    if (teamId !== undefined && !teams.some((t) => t.teamId === teamId)) problem(ar.path("teamId"), `teamId ${teamId} is not a seeded team`);
-    if (profileId !== undefined && !profiles.some((p) => p.securityProfileId === profileId)) problem(ar.path("profileId"), `profileId ${profileId} is not a seeded security profile`);
-    if (agentId !== undefined && agents.some((x) => x.agentId === agentId)) problem(ar.path("agentId"), `duplicate agentId ${agentId}`);
+    if (teamId !== undefined && !teamIds.has(teamId)) problem(ar.path("teamId"), `teamId ${teamId} is not a seeded team`);
+    if (profileId !== undefined && !profileIds.has(profileId)) problem(ar.path("profileId"), `profileId ${profileId} is not a seeded security profile`);
+    if (agentId !== undefined && agentIds.has(agentId)) problem(ar.path("agentId"), `duplicate agentId ${agentId}`);
+    if (agentId !== undefined) agentIds.add(agentId);
     if (userName !== undefined) {
       if (userNames.has(userName.toLowerCase())) problem(ar.path("userName"), `duplicate userName '${userName}'`);
       userNames.add(userName.toLowerCase());
@@ -145,6 +165,7 @@ export function parseSeed(value: unknown, file?: string): SeedResult {
   }
 
   const groups: SimGroup[] = [];
+  const groupIds = new Set<number>();
   for (const [i, g] of r.optArr("groups").entries()) {
     const gr = new Reader(g, `groups[${i}]`, problem);
     const groupId = gr.int("groupId");
@@ -158,21 +179,28 @@ export function parseSeed(value: unknown, file?: string): SeedResult {
     };
     gr.unknownKeys(["groupId", "groupName", "isActive", "notes", "lastUpdated"]);
     if (groupId === undefined || groupName === undefined) continue;
-    if (groups.some((x) => x.groupId === groupId)) problem(gr.path("groupId"), `duplicate groupId ${groupId}`);
-    else groups.push(group as SimGroup);
+    if (groupIds.has(groupId)) problem(gr.path("groupId"), `duplicate groupId ${groupId}`);
+    else {
+      groupIds.add(groupId);
+      groups.push(group as SimGroup);
+    }
   }
 
   const memberships: SimGroupMembership[] = [];
+  const membershipKeys = new Set<string>();
   for (const [i, m] of r.optArr("groupMemberships").entries()) {
     const mr = new Reader(m, `groupMemberships[${i}]`, problem);
     const groupId = mr.int("groupId");
     const agentId = mr.int("agentId");
     mr.unknownKeys(["groupId", "agentId"]);
     if (groupId === undefined || agentId === undefined) continue;
-    if (!groups.some((g) => g.groupId === groupId)) problem(mr.path("groupId"), `groupId ${groupId} is not a seeded group`);
-    else if (!agents.some((a) => a.agentId === agentId)) problem(mr.path("agentId"), `agentId ${agentId} is not a seeded agent`);
-    else if (memberships.some((x) => x.groupId === groupId && x.agentId === agentId)) warn(mr.path(""), `duplicate membership ${groupId}/${agentId} ignored`);
-    else memberships.push({ groupId, agentId });
+    if (!groupIds.has(groupId)) problem(mr.path("groupId"), `groupId ${groupId} is not a seeded group`);
+    else if (!agentIds.has(agentId)) problem(mr.path("agentId"), `agentId ${agentId} is not a seeded agent`);
+    else if (membershipKeys.has(`${groupId}/${agentId}`)) warn(mr.path(""), `duplicate membership ${groupId}/${agentId} ignored`);
+    else {
+      membershipKeys.add(`${groupId}/${agentId}`);
+      memberships.push({ groupId, agentId });
+    }
   }
 
   const maxAgentId = agents.reduce((m, a) => Math.max(m, typeof a.agentId === "number" ? a.agentId : 0), 0);
@@ -221,29 +249,29 @@ class Reader {
     return key === "" ? this.base : this.base === "" ? key : `${this.base}.${key}`;
   }
   int(key: string): number | undefined {
-    const v = this.obj[key];
+    const v = this.get(key);
     if (Number.isInteger(v)) return v as number;
     this.problem(this.path(key), v === undefined ? `${key} is required` : `${key} must be an integer`);
     return undefined;
   }
   optInt(key: string): number | undefined {
-    return this.obj[key] === undefined ? undefined : this.int(key);
+    return this.get(key) === undefined ? undefined : this.int(key);
   }
   str(key: string): string | undefined {
-    const v = this.obj[key];
+    const v = this.get(key);
     if (typeof v === "string" && v !== "") return v;
     this.problem(this.path(key), v === undefined ? `${key} is required` : `${key} must be a non-empty string`);
     return undefined;
   }
   optStr(key: string): string | null {
-    const v = this.obj[key];
+    const v = this.get(key);
     if (v === undefined || v === null) return null;
     if (typeof v === "string") return v;
     this.problem(this.path(key), `${key} must be a string or null`);
     return null;
   }
   optBool(key: string): boolean | undefined {
-    const v = this.obj[key];
+    const v = this.get(key);
     if (v === undefined) return undefined;
     if (typeof v === "boolean") return v;
     this.problem(this.path(key), `${key} must be true or false`);
@@ -259,15 +287,19 @@ class Reader {
     return new Date(Date.parse(v)).toISOString();
   }
   arr(key: string): unknown[] {
-    const v = this.obj[key];
+    const v = this.get(key);
     if (Array.isArray(v)) return v;
     this.problem(this.path(key), v === undefined ? `${key} is required` : `${key} must be an array`);
     return [];
   }
   optArr(key: string): unknown[] {
-    return this.obj[key] === undefined ? [] : this.arr(key);
+    return this.get(key) === undefined ? [] : this.arr(key);
   }
   unknownKeys(known: string[]): void {
     for (const k of Object.keys(this.obj)) if (!known.includes(k)) this.problem(this.path(k), `unknown key '${k}'`);
+  }
+  /** Own properties only: a seed key such as constructor is never read from the prototype. */
+  private get(key: string): unknown {
+    return hasOwn(this.obj, key) ? this.obj[key] : undefined;
   }
 }

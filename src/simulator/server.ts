@@ -10,6 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { setTimeout as delay } from "node:timers/promises";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
+import { authScheme, isSecretFormField, isSecretKey } from "../core/redaction.js";
 import { injectedClock, manualClock, realClock, type SimClock } from "./clock.js";
 import { demoSeed } from "./demo-seed.js";
 import { apiError, headerValue, type RequestContext, type Route, type SimResponse, type SimRuntime } from "./http.js";
@@ -90,7 +91,6 @@ export type SimulatorStart = { simulator: Simulator; diagnostics: Diagnostic[] }
 
 const API_PREFIX = /^\/incontactapi\/services\/v(\d{1,3})\.(\d{1,3})(\/.*)?$/i;
 const API_ROUTES: Route[] = [...AGENT_ROUTES, ...TEAM_ROUTES, ...GROUP_ROUTES];
-const SECRET_KEYS = new Set(["password", "client_secret", "access_token", "refresh_token", "id_token", "accesskeysecret", "token", "refreshtoken", "subject_token", "code_verifier", "code"]);
 const REDACTED = "[REDACTED]";
 
 /** Starts a simulator; an invalid seed or knobs is reported as diagnostics, never thrown. */
@@ -375,9 +375,9 @@ function logEntry(seq: number, time: string, ctx: RequestContext, response: SimR
     const raw = ctx.headers[name];
     const value = Array.isArray(raw) ? raw.join(", ") : (raw ?? "");
     if (name === "authorization" || name === "proxy-authorization") {
-      const scheme = /^(\S+)\s/.exec(value)?.[1];
+      const scheme = authScheme(value);
       headers[name] = scheme ? `${scheme} ${REDACTED}` : REDACTED;
-    } else if (name === "cookie" || name === "x-sim-control-token") headers[name] = REDACTED;
+    } else if (isSecretKey(name) && value !== "") headers[name] = REDACTED;
     else headers[name] = value;
   }
   return {
@@ -404,13 +404,12 @@ function parseLoggedBody(ctx: RequestContext): unknown {
   }
 }
 
-/** Deep copy with secret-bearing keys replaced (secrets never reach logs). */
+/** Deep copy with secret-bearing keys replaced (secrets never reach logs; the policy is src/saviynt/redaction.ts). */
 function redact(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(redact);
   if (typeof value === "object" && value !== null) {
-    const out: Record<string, unknown> = {};
-    for (const [k, v] of Object.entries(value)) out[k] = SECRET_KEYS.has(k.toLowerCase()) && v !== null && v !== "" ? REDACTED : redact(v);
-    return out;
+    // fromEntries defines own properties: a "__proto__" key stays a logged field.
+    return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, isSecretFormField(k) && v !== null && v !== "" ? REDACTED : redact(v)]));
   }
   return value;
 }

@@ -4,13 +4,15 @@
  * (docs/engineering-notes.md#yaml-positions). `extends` chains are overlaid (objects merge, arrays and scalars
  * replace) and `--set a.b=c` overrides come last; each value keeps the position it was written at.
  */
-import { readFileSync, statSync } from "node:fs";
 import { dirname, relative, resolve } from "node:path";
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
-import { diag, type Diagnostic } from "../core/diagnostics.js";
+import { CST, isAlias, isMap, isScalar, isSeq, Lexer, LineCounter, parseDocument, visit, type Document, type Node as YamlNode } from "yaml";
+import { diag, type Code, type Diagnostic } from "../core/diagnostics.js";
 import { schemaTypesAt } from "../core/schemas.js";
-import { inputReadError, looksLikeZip, packageGivenAsTenant } from "../core/input.js";
+import { folderInput, looksLikeZip, missingInput, packageGivenAsTenant } from "../core/input.js";
 import { escapePointer } from "../core/json.js";
+import { LIMITS } from "../core/limits.js";
+import { readRegularFile } from "../core/read-file.js";
+import { describeValue } from "../saviynt/redaction.js";
 
 export interface SourceLocation {
   file: string;
@@ -64,9 +66,10 @@ type LNode =
   | { kind: "seq"; loc: SourceLocation; items: LNode[] }
   | { kind: "scalar"; loc: SourceLocation; value: Scalar; quoted?: boolean; verbatim?: boolean };
 
-/** Guards against alias bombs and absurd inputs; a real tenant file has a few hundred nodes. */
-const MAX_NODES = 100_000;
-const MAX_FILE_BYTES = 4 * 1024 * 1024;
+/** Guards against alias bombs and absurd inputs; a real tenant file has a few hundred nodes (src/core/limits.ts). */
+const MAX_NODES = LIMITS.tenantValues.value;
+const MAX_DEPTH = LIMITS.yamlDepth.value;
+const MAX_STRING = LIMITS.tenantStringLength.value;
 
 export function loadTenant(file: string, options: LoadOptions = {}): LoadResult {
   const cwd = options.cwd ?? dirname(resolve(file));
@@ -168,52 +171,51 @@ function readSource(
   via: { loc: SourceLocation; text: string } | undefined,
   diagnostics: Diagnostic[],
 ): string | undefined {
-  try {
-    const stats = statSync(abs);
-    if (stats.isDirectory()) throw Object.assign(new Error("is a folder"), { code: "EISDIR" });
-    if (stats.size > MAX_FILE_BYTES) {
-      diagnostics.push(diag("TENANT_TOO_COMPLEX", `${display(abs)} is ${stats.size} bytes; tenant files are limited to ${MAX_FILE_BYTES}`, { file: display(abs) }));
-      return undefined;
-    }
-    const bytes = readFileSync(abs);
-    // A package given to build/validate/render would otherwise be a YAML syntax error.
-    if (looksLikeZip(bytes) || /\.zip$/i.test(abs)) {
-      diagnostics.push(via ? diag("INPUT_IS_PACKAGE", `extends "${via.text}": ${display(abs)} is a package (zip), not a tenant file`, { ...via.loc, path: "extends" }) : packageGivenAsTenant(display(abs)));
-      return undefined;
-    }
-    return bytes.toString("utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (via && (code === "ENOENT" || code === "ENOTDIR" || code === "EISDIR")) {
-      const what = code === "EISDIR" ? "is a folder" : "no such file";
-      diagnostics.push(diag("TENANT_EXTENDS_NOT_FOUND", `extends "${via.text}": ${what} (looked for ${display(abs)})`, { ...via.loc, path: "extends" }));
-    } else {
-      diagnostics.push(inputReadError(error, display(abs), "tenant"));
-    }
+  const shown = display(abs);
+  // An extends problem is located at the `extends` value that named the file.
+  const read = readRegularFile(abs, { maxBytes: LIMITS.tenantFileBytes.value, display: shown });
+  if (!read.ok) {
+    if (via && (read.reason === "missing" || read.folder)) {
+      diagnostics.push(diag("TENANT_EXTENDS_NOT_FOUND", `extends "${via.text}": ${read.folder ? "is a folder" : "no such file"} (looked for ${shown})`, { ...via.loc, path: "extends" }));
+    } else if (read.reason === "missing") diagnostics.push(missingInput(shown, "tenant"));
+    else if (read.folder) diagnostics.push(folderInput(shown, "tenant"));
+    else diagnostics.push(diag(read.reason === "too-large" ? "LIMIT_FILE_SIZE" : "IO_READ", read.reason === "too-large" ? `${read.message} for tenant files` : read.message, via ? { ...via.loc, path: "extends" } : { file: shown }));
     return undefined;
   }
+  // A package given to build/validate/render would otherwise be a YAML syntax error.
+  if (looksLikeZip(read.bytes) || /\.zip$/i.test(abs)) {
+    diagnostics.push(via ? diag("INPUT_IS_PACKAGE", `extends "${via.text}": ${shown} is a package (zip), not a tenant file`, { ...via.loc, path: "extends" }) : packageGivenAsTenant(shown));
+    return undefined;
+  }
+  return read.bytes.toString("utf8");
 }
 
 function parseSource(text: string, file: string, diagnostics: Diagnostic[]): LNode | undefined {
   const lineCounter = new LineCounter();
   const source = text.startsWith("\uFEFF") ? text.slice(1) : text;
-  const doc = parseDocument(source, { lineCounter, uniqueKeys: true, prettyErrors: false, strict: true });
+  // The parser's composer recurses once per level: bound the nesting before it runs.
+  const deep = yamlDepthExceeded(source, MAX_DEPTH);
+  if (deep !== undefined) {
+    diagnostics.push(diag("LIMIT_DEPTH", `nesting deeper than ${MAX_DEPTH} levels`, { file, ...lineCol(source, deep) }));
+    return undefined;
+  }
+  // uniqueKeys is checked below in linear time: the parser's own check compares every pair of keys.
+  const doc = parseDocument(source, { lineCounter, uniqueKeys: false, prettyErrors: false, strict: true });
   const at = (offset: number): SourceLocation => {
     const { line, col } = lineCounter.linePos(offset);
     return { file, line, col };
   };
-  if (doc.errors.length > 0) {
+  const duplicates = duplicateKeys(doc);
+  if (doc.errors.length > 0 || duplicates.length > 0) {
     // Duplicate keys are each a problem of their own; of the syntax errors only the first is
     // reliable (the parser's later errors are mostly consequences of it).
-    const duplicates = doc.errors.filter((e) => e.code === "DUPLICATE_KEY");
     // At one position the parser may report a consequence before the cause: prefer the more telling code.
     const rank = (code: string) => (code === "MULTILINE_IMPLICIT_KEY" || code === "TAB_AS_INDENT" ? 0 : 1);
     const syntax = doc.errors.filter((e) => e.code !== "DUPLICATE_KEY").sort((a, b) => a.pos[0] - b.pos[0] || rank(a.code) - rank(b.code));
-    for (const error of duplicates) {
-      const first = firstOccurrence(doc, error.pos[0]);
-      const name = first ? JSON.stringify(first.key) + " " : "";
-      const earlier = first ? ` (first written on line ${lineCounter.linePos(first.offset).line})` : "";
-      diagnostics.push(diag("TENANT_DUPLICATE_KEY", `key ${name}appears twice in this mapping${earlier}; keep one`, at(error.pos[0])));
+    for (const dup of duplicates) {
+      diagnostics.push(
+        diag("TENANT_DUPLICATE_KEY", `key ${JSON.stringify(dup.key)} appears twice in this mapping (first written on line ${lineCounter.linePos(dup.first).line}); keep one`, at(dup.offset)),
+      );
     }
     const first = syntax[0];
     if (first) {
@@ -228,14 +230,10 @@ function parseSource(text: string, file: string, diagnostics: Diagnostic[]): LNo
     diagnostics.push(diag("TENANT_NOT_OBJECT", "the tenant file is empty", { file, line: 1, col: 1 }));
     return undefined;
   }
-  const budget = { nodes: 0 };
+  const ctx: Compose = { doc, at, source, nodes: 0, targets: aliasTargets(doc), done: new Map() };
   try {
-    return toLNode(doc.contents as YamlNode, doc, at, budget, source);
+    return toLNode(doc.contents as YamlNode, ctx, 1).node;
   } catch (error) {
-    if (error instanceof TooComplex) {
-      diagnostics.push(diag("TENANT_TOO_COMPLEX", `more than ${MAX_NODES} values after expanding aliases`, { file, line: 1, col: 1 }));
-      return undefined;
-    }
     if (error instanceof KeyProblem) {
       diagnostics.push(diag(error.code, error.message, error.loc));
       return undefined;
@@ -244,15 +242,91 @@ function parseSource(text: string, file: string, diagnostics: Diagnostic[]): LNo
   }
 }
 
-class TooComplex extends Error {}
 class KeyProblem extends Error {
   constructor(
     message: string,
     readonly loc: SourceLocation,
-    readonly code: "TENANT_TYPE" | "TENANT_SYNTAX" = "TENANT_TYPE",
+    readonly code: Code = "TENANT_TYPE",
   ) {
     super(message);
   }
+}
+
+function lineCol(text: string, offset: number): { line: number; col: number } {
+  let line = 1;
+  let start = 0;
+  for (let i = text.indexOf("\n"); i >= 0 && i < offset; i = text.indexOf("\n", i + 1)) {
+    line++;
+    start = i + 1;
+  }
+  return { line, col: offset - start + 1 };
+}
+
+/**
+ * Offset where the nesting of a YAML text first exceeds `max` levels, or undefined. One pass over
+ * the lexer's tokens (the lexer is a flat state machine): flow brackets count one level each;
+ * block levels are the indentation columns still open, plus one per `-`, `?` or `:` indicator
+ * followed by content on the same line. An upper bound of the real depth, never below it.
+ */
+function yamlDepthExceeded(source: string, max: number): number | undefined {
+  const open: number[] = [];
+  let flow = 0;
+  let col = 0;
+  let offset = 0;
+  let lineStart = true;
+  let afterIndicator = false;
+  for (const token of new Lexer().lex(source)) {
+    const type = CST.tokenType(token);
+    // Zero-width markers the lexer inserts (document mode, scalar start, flow error end).
+    if (token.length === 1 && (token === "\u0002" || token === "\u001f" || token === "\u0018")) continue;
+    const start = col;
+    const startOffset = offset;
+    offset += token.length;
+    const nl = token.lastIndexOf("\n");
+    col = nl < 0 ? col + token.length : token.length - nl - 1;
+    if (type === "newline") {
+      lineStart = true;
+      afterIndicator = false;
+      continue;
+    }
+    if (type === "space" || type === "comment" || type === "byte-order-mark" || type === "comma") continue;
+    if (type === "flow-map-start" || type === "flow-seq-start") flow++;
+    else if (type === "flow-map-end" || type === "flow-seq-end") flow = Math.max(0, flow - 1);
+    else if (flow === 0) {
+      if (lineStart) {
+        while (open.length > 0 && open[open.length - 1]! >= start) open.pop();
+        open.push(start);
+      } else if (afterIndicator && start > open[open.length - 1]!) open.push(start);
+      afterIndicator = type === "seq-item-ind" || type === "explicit-key-ind" || type === "map-value-ind";
+    }
+    lineStart = false;
+    if (open.length + flow > max) return startOffset;
+  }
+  return undefined;
+}
+
+/** Each alias's anchor: the last node with that anchor before the alias, found in one document walk. */
+function aliasTargets(doc: Document): Map<YamlNode, YamlNode | undefined> {
+  const targets = new Map<YamlNode, YamlNode | undefined>();
+  const anchors = new Map<string, YamlNode>();
+  visit(doc, {
+    Node(_key, node) {
+      if (isAlias(node)) targets.set(node, anchors.get(node.source));
+      else if (node.anchor) anchors.set(node.anchor, node);
+    },
+  });
+  return targets;
+}
+
+interface Compose {
+  doc: Document;
+  at: (offset: number) => SourceLocation;
+  source: string;
+  /** Values so far, aliases counted at their full expanded size. */
+  nodes: number;
+  targets: Map<YamlNode, YamlNode | undefined>;
+  /** Anchored nodes already converted: their value, expanded size and height, for the aliases to them. */
+  done: Map<YamlNode, { node: LNode; size: number; height: number }>;
 }
 
 /** The parser's message, in the catalogue's lower-case style, with a hint for the common slips. */
@@ -281,64 +355,102 @@ function unclosedQuoteStart(doc: Document, end: number): number | undefined {
   return found;
 }
 
-/** The duplicated key at `offset` and the offset of its first occurrence in the same mapping. */
-function firstOccurrence(doc: Document, offset: number): { key: string; offset: number } | undefined {
-  let found: { key: string; offset: number } | undefined;
+/**
+ * Keys written twice in one mapping, with the offset of the repeat and of the first occurrence:
+ * one Map per mapping (the nesting is already bounded, so the walk cannot overflow).
+ */
+function duplicateKeys(doc: Document): { key: string; offset: number; first: number }[] {
+  const found: { key: string; offset: number; first: number }[] = [];
   const visitNode = (node: unknown): void => {
-    if (found !== undefined || !node) return;
     if (isMap(node)) {
-      const keys = node.items.map((pair) => pair.key as YamlNode | null);
-      const dup = keys.find((k) => k?.range?.[0] === offset);
-      if (dup && isScalar(dup)) {
-        const first = keys.find((k) => isScalar(k) && k.value === dup.value);
-        if (first && first !== dup && first.range) found = { key: String(dup.value), offset: first.range[0] };
-        return;
+      const seen = new Map<unknown, number>();
+      for (const pair of node.items) {
+        const key = pair.key as YamlNode | null;
+        if (isScalar(key) && key.range) {
+          const first = seen.get(key.value);
+          if (first === undefined) seen.set(key.value, key.range[0]);
+          else found.push({ key: String(key.value), offset: key.range[0], first });
+        }
+        visitNode(pair.value);
       }
-      node.items.forEach((pair) => visitNode(pair.value));
     } else if (isSeq(node)) node.items.forEach(visitNode);
   };
   visitNode(doc.contents);
   return found;
 }
 
-function toLNode(node: YamlNode, doc: Document, at: (offset: number) => SourceLocation, budget: { nodes: number }, source: string): LNode {
-  if (++budget.nodes > MAX_NODES) throw new TooComplex();
-  const loc = at(node.range?.[0] ?? 0);
+function toLNode(node: YamlNode, ctx: Compose, depth: number): { node: LNode; height: number } {
+  const loc = ctx.at(node.range?.[0] ?? 0);
+  if (depth > MAX_DEPTH) throw new KeyProblem(`nesting deeper than ${MAX_DEPTH} levels`, loc, "LIMIT_DEPTH");
   if (isAlias(node)) {
-    const target = node.resolve(doc);
+    const target = ctx.targets.get(node);
     if (!target) throw new KeyProblem(`alias *${node.source} refers to no anchor &${node.source} written before it`, loc, "TENANT_SYNTAX");
+    // An alias costs what it expands to, counted without expanding it again (alias bombs stay cheap to refuse).
+    const known = ctx.done.get(target) ?? convertAnchored(target, ctx, depth);
+    ctx.nodes += known.size;
+    if (ctx.nodes > MAX_NODES) throw new KeyProblem(`more than ${MAX_NODES} values after expanding aliases`, loc, "TENANT_TOO_COMPLEX");
+    if (depth - 1 + known.height > MAX_DEPTH) throw new KeyProblem(`nesting deeper than ${MAX_DEPTH} levels once *${node.source} is expanded`, loc, "LIMIT_DEPTH");
     // The alias's value was written at the anchor, not here: positions inside it stay the anchor's.
-    const resolved = toLNode(target as YamlNode, doc, at, budget, source);
-    return { ...resolved, loc, ...(resolved.kind === "scalar" ? { verbatim: false } : {}) };
+    const resolved = known.node;
+    return { node: { ...resolved, loc, ...(resolved.kind === "scalar" ? { verbatim: false } : {}) }, height: known.height };
   }
+  if (node.anchor && !ctx.done.has(node)) return convertAnchored(node, ctx, depth);
+  return convert(node, ctx, depth, loc);
+}
+
+function convertAnchored(node: YamlNode, ctx: Compose, depth: number): { node: LNode; size: number; height: number } {
+  const before = ctx.nodes;
+  const converted = convert(node, ctx, depth, ctx.at(node.range?.[0] ?? 0));
+  const entry = { ...converted, size: ctx.nodes - before };
+  ctx.done.set(node, entry);
+  return entry;
+}
+
+function convert(node: YamlNode, ctx: Compose, depth: number, loc: SourceLocation): { node: LNode; height: number } {
+  if (++ctx.nodes > MAX_NODES) throw new KeyProblem(`more than ${MAX_NODES} values after expanding aliases`, loc, "TENANT_TOO_COMPLEX");
   if (isMap(node)) {
     const entries = new Map<string, { key: SourceLocation; node: LNode }>();
+    let height = 1;
     for (const pair of node.items) {
       const keyNode = pair.key as YamlNode | null;
-      const keyLoc = at(keyNode?.range?.[0] ?? node.range?.[0] ?? 0);
+      const keyLoc = ctx.at(keyNode?.range?.[0] ?? node.range?.[0] ?? 0);
       if (!isScalar(keyNode) || (typeof keyNode.value !== "string" && typeof keyNode.value !== "number")) {
         throw new KeyProblem("mapping keys must be plain strings", keyLoc);
       }
       const key = String(keyNode.value);
+      if (key.length > MAX_STRING) throw new KeyProblem(`a key of ${key.length} characters; tenant strings are limited to ${MAX_STRING}`, keyLoc, "LIMIT_STRING");
       const valueNode = pair.value as YamlNode | null;
-      const child: LNode = valueNode ? toLNode(valueNode, doc, at, budget, source) : { kind: "scalar", loc: keyLoc, value: null };
-      entries.set(key, { key: keyLoc, node: child });
+      if (!valueNode) {
+        entries.set(key, { key: keyLoc, node: { kind: "scalar", loc: keyLoc, value: null } });
+        continue;
+      }
+      const child = toLNode(valueNode, ctx, depth + 1);
+      height = Math.max(height, child.height + 1);
+      entries.set(key, { key: keyLoc, node: child.node });
     }
-    return { kind: "map", loc, entries };
+    return { node: { kind: "map", loc, entries }, height };
   }
   if (isSeq(node)) {
-    return { kind: "seq", loc, items: node.items.map((item) => toLNode(item as YamlNode, doc, at, budget, source)) };
+    const items: LNode[] = [];
+    let height = 1;
+    for (const item of node.items) {
+      const child = toLNode(item as YamlNode, ctx, depth + 1);
+      height = Math.max(height, child.height + 1);
+      items.push(child.node);
+    }
+    return { node: { kind: "seq", loc, items }, height };
   }
   if (isScalar(node)) {
     const v = node.value;
+    if (typeof v === "string" && v.length > MAX_STRING) throw new KeyProblem(`a string of ${v.length} characters; tenant strings are limited to ${MAX_STRING}`, loc, "LIMIT_STRING");
     const quoted = node.type === "QUOTE_DOUBLE" || node.type === "QUOTE_SINGLE";
-    const raw = node.range ? source.slice(node.range[0], node.range[1]) : "";
+    const raw = node.range ? ctx.source.slice(node.range[0], node.range[1]) : "";
     const verbatim = typeof v === "string" && !raw.includes("\n") && (quoted ? raw.slice(1, -1) === v : node.type === "PLAIN" && raw === v);
     if (v === null || typeof v === "string" || typeof v === "number" || typeof v === "boolean") {
-      return { kind: "scalar", loc, value: v, ...(quoted ? { quoted } : {}), ...(verbatim ? { verbatim } : {}) };
+      return { node: { kind: "scalar", loc, value: v, ...(quoted ? { quoted } : {}), ...(verbatim ? { verbatim } : {}) }, height: 1 };
     }
     // Dates, binary and other tags are not tenant data: keep their source text.
-    return { kind: "scalar", loc, value: String(node.source ?? v) };
+    return { node: { kind: "scalar", loc, value: String(node.source ?? v) }, height: 1 };
   }
   throw new KeyProblem("unsupported YAML node", loc);
 }
@@ -374,11 +486,26 @@ function applySet(root: LNode, assignment: string, index: number, diagnostics: D
   const raw = match[2]!;
   const { segments, cols } = splitPath(pathText);
   const loc: SourceLocation = { file, line: 1, col: pathText.length + 2 };
+  const maxSegments = LIMITS.setSegments.value;
+  if (segments.length > maxSegments) {
+    diagnostics.push(diag("LIMIT_SET_PATH", `--set path has ${segments.length} segments; at most ${maxSegments} are allowed`, { file, line: 1, col: cols[maxSegments] ?? 1 }));
+    return undefined;
+  }
+  if (raw.length > MAX_STRING) {
+    diagnostics.push(diag("LIMIT_STRING", `--set value is ${describeValue(raw)}; values are limited to ${MAX_STRING} characters`, loc));
+    return undefined;
+  }
   const typed = typeSetValue(raw, segments, loc, diagnostics);
   if (typed === undefined) return undefined;
   // Each key is located where it is written in the argument (an unknown key points at its name).
   const keyLocs = cols.map((col) => ({ file, line: 1, col }));
-  return setIn(root, segments, typed, loc, keyLocs);
+  try {
+    return setIn(root, segments, typed, loc, keyLocs);
+  } catch (error) {
+    if (!(error instanceof KeyProblem)) throw error;
+    diagnostics.push(diag(error.code, error.message, error.loc));
+    return undefined;
+  }
 }
 
 function splitPath(text: string): { segments: (string | number)[]; cols: number[] } {
@@ -394,8 +521,9 @@ function splitPath(text: string): { segments: (string | number)[]; cols: number[
 function typeSetValue(raw: string, segments: (string | number)[], loc: SourceLocation, diagnostics: Diagnostic[]): LNode | undefined {
   const types = schemaTypesAt(segments);
   const where = { ...loc, path: segments.map((s) => (typeof s === "number" ? `[${s}]` : s)).join(".").replace(/\.\[/g, "[") };
+  // Described, never quoted: a value typed on the command line may be a mistyped secret.
   const fail = (expected: string) => {
-    diagnostics.push(diag("TENANT_SET_TYPE", `--set value "${raw}" is not ${expected}`, where));
+    diagnostics.push(diag("TENANT_SET_TYPE", `--set value (${describeValue(raw)}) is not ${expected}`, where));
     return undefined;
   };
   if (types.has("string") && types.size === 1) return { kind: "scalar", loc, value: raw, ...(raw.includes("\n") ? {} : { verbatim: true }) };
@@ -434,8 +562,11 @@ function setIn(node: LNode, segments: (string | number)[], value: LNode, loc: So
   const [keyLoc = loc, ...restLocs] = keyLocs;
   if (typeof head === "number") {
     const items = node.kind === "seq" ? [...node.items] : [];
+    // Replace an item or append one: never create a list of holes (`[10000000]` would be 10M nulls).
+    if (head > items.length) {
+      throw new KeyProblem(`--set index [${head}] is past the end of a list of ${items.length} item${items.length === 1 ? "" : "s"}; use an index from 0 to ${items.length}`, keyLoc, "LIMIT_SET_PATH");
+    }
     const under = items[head] ?? { kind: "map", loc, entries: new Map() };
-    while (items.length < head) items.push({ kind: "scalar", loc, value: null });
     items[head] = setIn(under, rest, value, loc, restLocs);
     return { kind: "seq", loc: node.kind === "seq" ? node.loc : loc, items };
   }

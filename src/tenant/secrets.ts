@@ -3,9 +3,10 @@
  * needed: the `--with-secrets` ConnectionJSON file and `simulate` (which generates its own).
  * Everywhere else a secret is shown as a placeholder naming its source, never its value.
  */
-import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
+import { LIMITS } from "../core/limits.js";
+import { readRegularFile } from "../core/read-file.js";
 import type { SecretRef, TenantConfig } from "./validate.js";
 
 export const SECRET_FIELDS = ["clientId", "clientSecret", "accessKeyId", "accessKeySecret", "refreshToken"] as const;
@@ -61,13 +62,11 @@ export function resolveSecretRef(
     if (value === undefined || value === "") diagnostics.push(diag("SECRET_ENV_MISSING", `environment variable ${ref.env} (${where.path}) is not set`, where));
     return value === "" ? undefined : value;
   }
-  try {
-    return readFileSync(resolve(source.baseDir, ref.file), "utf8").replace(/\r?\n$/, "");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code ?? "error";
-    diagnostics.push(diag("SECRET_FILE_MISSING", `cannot read secret file ${ref.file} (${where.path}): ${code}`, where));
-    return undefined;
-  }
+  const read = readRegularFile(resolve(source.baseDir, ref.file), { maxBytes: LIMITS.secretFileBytes.value, display: ref.file });
+  if (read.ok) return read.bytes.toString("utf8").replace(/\r?\n$/, "");
+  if (read.reason === "too-large") diagnostics.push(diag("LIMIT_FILE_SIZE", `secret file ${read.message} (${where.path})`, where));
+  else diagnostics.push(diag("SECRET_FILE_MISSING", `cannot read secret file (${where.path}): ${read.message}`, where));
+  return undefined;
 }
 
 /** The EIC login's references: the tenant's `eic` block, else SAVIYNT_USERNAME / SAVIYNT_PASSWORD. */

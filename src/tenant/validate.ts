@@ -8,7 +8,8 @@
 import type { ErrorObject } from "ajv";
 import { checkExpressionText } from "../saviynt/expression/index.js";
 import { closest, diag, hasErrors, type Code, type Diagnostic } from "../core/diagnostics.js";
-import { escapePointer, pointerSegments, pointerToPath, toPointer, unescapePointer } from "../core/json.js";
+import { escapePointer, hasOwn, pointerSegments, pointerToPath, toPointer, unescapePointer } from "../core/json.js";
+import { describeName, describeValue } from "../saviynt/redaction.js";
 import { AGENT_RESPONSE_FIELDS, GROUP_RESPONSE_FIELDS, TEAM_FIELDS_OUTSIDE_V34_SCHEMA, TEAM_RESPONSE_FIELDS } from "./cxone-fields.js";
 import { INIT_PLACEHOLDERS } from "./init.js";
 import type { Located, LoadResult } from "./load.js";
@@ -111,8 +112,17 @@ function locator(locations: Map<string, Located>): Locate {
 
 function valueAt(root: unknown, pointer: string): unknown {
   let node = root;
-  for (const s of pointerSegments(pointer)) node = (node as Record<string | number, unknown> | undefined)?.[s];
+  for (const s of pointerSegments(pointer)) {
+    // Own properties only: a key named toString or __proto__ is data, never object machinery.
+    if (node === null || typeof node !== "object" || !hasOwn(node, String(s))) return undefined;
+    node = (node as Record<string | number, unknown>)[s];
+  }
   return node;
+}
+
+/** The value at `pointer` was typed in a --set argument (so messages describe it instead of quoting it). */
+function typedInSet(locate: Locate, pointer: string, which: "key" | "value" = "value"): boolean {
+  return locate(pointer, which).file?.startsWith("--set #") === true;
 }
 
 /** JSON Schema type names in the words of a YAML author. */
@@ -137,13 +147,17 @@ function quote(text: string): string {
   return JSON.stringify(text).replace(/[\u007f-\u009f\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, "0")}`);
 }
 
-function describe(value: unknown): string {
+/** A value for a message: quoted when it was written in a tenant file, described (type, length) when typed in --set. */
+function describe(value: unknown, typed = false): string {
+  if (typed) return describeValue(value);
   if (value === null) return "null";
   if (Array.isArray(value)) return "a list";
   if (typeof value === "object") return "a mapping";
   if (typeof value === "string") return `the string ${quote(value.length > 60 ? value.slice(0, 57) + "..." : value)}`;
   return `${typeof value} ${String(value)}`;
 }
+
+const describeFor = describe;
 
 const KEYWORD_RANK: Record<string, number> = { type: 0, enum: 1, const: 1, format: 2, pattern: 3 };
 
@@ -155,6 +169,8 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
   /** `parent\0key` of every key an unknown key's "did you mean" proposes. */
   const suggested = new Set<string>();
   const missingKeys: { pointer: string; key: string }[] = [];
+  /** Allowed keys by parent pointer: a mapping with many unknown keys is looked up once. */
+  const allowed = new Map<string, { concrete: string[]; summary: string }>();
 
   for (const error of errors) {
     const pointer = error.instancePath;
@@ -170,11 +186,14 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
     if (error.keyword === "additionalProperties" || error.keyword === "propertyNames") {
       const key = String(error.keyword === "additionalProperties" ? error.params.additionalProperty : error.params.propertyName);
       const child = `${pointer}/${escapePointer(key)}`;
-      const names = allowedKeys(segments);
+      let names = allowed.get(pointer);
+      if (!names) allowed.set(pointer, (names = allowedKeys(segments)));
       const hint = nameHint(key, names.concrete);
       if (hint) suggested.add(`${pointer}\u0000${hint}`);
       const help = hint ? ` — did you mean "${hint}"?` : names.summary ? ` (expected ${names.summary})` : "";
-      out.push(diag("TENANT_UNKNOWN_KEY", `unknown key ${quote(key)}${help}`, { ...locate(child, "key"), path: pointerToPath(child) }));
+      // A key typed in --set may be a secret typed in the wrong place: described, and the path stops at its parent.
+      const typed = typedInSet(locate, child, "key");
+      out.push(diag("TENANT_UNKNOWN_KEY", `unknown key ${typed ? `(${describeName(key)})` : quote(key)}${help}`, { ...locate(child, "key"), path: pointerToPath(typed ? pointer : child) }));
       continue;
     }
     if (error.keyword === "required") {
@@ -187,7 +206,7 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
       const later = `${pointer}/${String(error.params.j)}`;
       const v = valueAt(value, later);
       out.push(
-        diag("TENANT_INVALID", `${describe(v)} is already in this list (item ${String(error.params.i)}); list items must be unique`, {
+        diag("TENANT_INVALID", `${describe(v, typedInSet(locate, later))} is already in this list (item ${String(error.params.i)}); list items must be unique`, {
           ...locate(later),
           path: pointerToPath(later),
         }),
@@ -214,7 +233,7 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
   for (const [pointer, error] of valuePaths) {
     const v = valueAt(value, pointer);
     const where = { ...locate(pointer), path: pointerToPath(pointer) };
-    const [code, message] = valueMessage(error, v, pointerSegments(pointer));
+    const [code, message] = valueMessage(error, v, pointerSegments(pointer), typedInSet(locate, pointer));
     out.push(diag(code, message, where));
   }
   return out;
@@ -239,9 +258,10 @@ function secretDiagnostic(pointer: string, v: unknown, locate: Locate): Diagnost
     const key = unknown[0]!;
     const child = `${pointer}/${escapePointer(key)}`;
     const hint = closest(key, ["env", "file"]);
-    return diag("TENANT_UNKNOWN_KEY", `unknown key ${quote(key)} in a secret reference${hint ? ` — did you mean "${hint}"?` : ""}; ${expected}`, {
+    // Not quoted, and located at the reference: a key in a secret field may be the secret itself ({S3CRET}).
+    return diag("TENANT_UNKNOWN_KEY", `unknown key (${describeName(key)}) in a secret reference${hint ? ` — did you mean "${hint}"?` : ""}; ${expected}`, {
       ...locate(child, "key"),
-      path: pointerToPath(child),
+      path: pointerToPath(pointer),
     });
   }
   if (keys.length === 0) return diag("TENANT_INVALID", `an empty secret reference; ${expected}`, where);
@@ -254,9 +274,9 @@ function secretDiagnostic(pointer: string, v: unknown, locate: Locate): Diagnost
     return typeof inner === "string"
       ? // Not quoted: a value that is no variable name may be the secret itself, pasted in the wrong place.
         diag("TENANT_PATTERN", "env must name an environment variable (letters, digits and _, not starting with a digit)", at)
-      : diag("TENANT_TYPE", `expected an environment variable name, got ${describe(inner)}`, at);
+      : diag("TENANT_TYPE", `expected an environment variable name, got ${describeValue(inner)}`, at);
   }
-  return diag("TENANT_TYPE", `expected a file path (a non-empty string), got ${describe(inner)}`, at);
+  return diag("TENANT_TYPE", `expected a file path (a non-empty string), got ${describeValue(inner)}`, at);
 }
 
 /**
@@ -341,8 +361,9 @@ function subject(segments: (string | number)[]): string {
   return `${String(segments[segments.length - 2] ?? "item")}[${last}]`;
 }
 
-function valueMessage(error: ErrorObject, v: unknown, segments: (string | number)[]): [Code, string] {
+function valueMessage(error: ErrorObject, v: unknown, segments: (string | number)[], typed: boolean): [Code, string] {
   const p = error.params as Record<string, unknown>;
+  const describe = (value: unknown) => describeFor(value, typed);
   switch (error.keyword) {
     case "type":
       return ["TENANT_TYPE", `expected ${typeWords(p.type)}, got ${describe(v)}`];
@@ -381,7 +402,7 @@ function valueMessage(error: ErrorObject, v: unknown, segments: (string | number
     case "exclusiveMaximum":
       return [
         "TENANT_RANGE",
-        `${subject(segments)} must be ${{ ">=": "at least", "<=": "at most", ">": "greater than", "<": "less than" }[String(p.comparison)] ?? String(p.comparison)} ${String(p.limit)}, got ${String(v)}`,
+        `${subject(segments)} must be ${{ ">=": "at least", "<=": "at most", ">": "greater than", "<": "less than" }[String(p.comparison)] ?? String(p.comparison)} ${String(p.limit)}, got ${typed ? describeValue(v) : String(v)}`,
       ];
     case "minLength":
       return ["TENANT_RANGE", `${describe(v)} must have at least ${String(p.limit)} character${p.limit === 1 ? "" : "s"}`];

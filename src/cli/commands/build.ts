@@ -34,6 +34,7 @@ export default defineCommand({
       cwd: io.cwd,
       env: io.env,
       runtime: io.runtime,
+      ...(io.lockOwner ? { lockOwner: io.lockOwner } : {}),
       ...(epoch.seconds !== undefined ? { sourceDateEpoch: epoch.seconds } : {}),
       ...(progress ? { onProgress: (done: number, total: number, name: string) => io.stderr(`\r[${done}/${total}] ${safeLine(name)}\x1b[K`) } : {}),
     });

@@ -1,0 +1,60 @@
+/**
+ * The key rules of the one redaction policy (issue 12): which keys, headers and form fields hold
+ * credentials, and how a value the user typed is described instead of quoted. Pure data rules with
+ * no dependencies, so every subsystem (the CXone simulator's request log included) asks here;
+ * src/saviynt/redaction.ts adds what needs Saviynt knowledge (bindings, auth blocks, URL queries)
+ * and re-exports these, so callers import the policy from one place.
+ */
+
+/** Keys whose literal values are credentials, compared after lower-casing and dropping `-`/`_`. */
+const SECRET_KEY_SUFFIXES = ["password", "passwd", "secret", "token", "passphrase", "key", "credential", "credentials", "assertion"];
+const SECRET_KEYS = new Set(["pwd", "accesskeyid", "codeverifier"]);
+/** Header names that carry credentials. */
+const CREDENTIAL_HEADERS = new Set(["authorization", "proxyauthorization", "cookie", "setcookie", "xapikey", "apikey", "xauthkey", "xauthtoken", "xauthorization", "xaccesstoken"]);
+/** Subtrees of a ConnectionJSON auth block where everything is a credential or identifies one. */
+const SECRET_SUBTREES = new Set(["httpparams", "properties"]);
+
+export const foldKey = (key: string): string => key.toLowerCase().replace(/[^a-z0-9]/g, "");
+
+/** A key or header name whose literal value is a credential (`client_secret`, `X-Api-Key`, `Authorization`). */
+export function isSecretKey(key: string): boolean {
+  const k = foldKey(key);
+  return SECRET_KEYS.has(k) || CREDENTIAL_HEADERS.has(k) || SECRET_KEY_SUFFIXES.some((s) => k.endsWith(s));
+}
+
+/** An OAuth form field holding a credential: the secret keys, and `code` (an authorization code). */
+export function isSecretFormField(name: string): boolean {
+  return isSecretKey(name) || foldKey(name) === "code";
+}
+
+/** Inside a ConnectionJSON auth block, everything under these keys is a credential. */
+export function isSecretSubtree(key: string): boolean {
+  return SECRET_SUBTREES.has(foldKey(key));
+}
+
+/** The visible part of a redacted header value: `Bearer` of `Bearer abc…`, or undefined. */
+export function authScheme(value: string): string | undefined {
+  return /^(\S+)\s/.exec(value)?.[1];
+}
+
+/**
+ * A value the user typed, described without being quoted (a mistyped secret must not end up in a
+ * CI log): its type and size, e.g. `a string of 12 characters`, `a mapping with 2 keys`.
+ */
+export function describeValue(value: unknown): string {
+  if (value === null || value === undefined) return "nothing (null)";
+  if (typeof value === "string") return value === "" ? "an empty string" : `a string of ${value.length} character${value.length === 1 ? "" : "s"}`;
+  if (typeof value === "number") return "a number";
+  if (typeof value === "boolean") return "true or false";
+  if (Array.isArray(value)) return `a list of ${value.length} item${value.length === 1 ? "" : "s"}`;
+  if (typeof value === "object") {
+    const n = Object.keys(value).length;
+    return `a mapping with ${n} key${n === 1 ? "" : "s"}`;
+  }
+  return `a ${typeof value}`;
+}
+
+/** A name (key) the user typed, described without being quoted. */
+export function describeName(name: string): string {
+  return `a ${name.length}-character name`;
+}
