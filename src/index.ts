@@ -7,7 +7,7 @@ export { formatDiagnosticsJson, formatDiagnosticsText, formatDiagnosticText } fr
 export { isSafeLine, safeJson, safeLine, safeStrings, safeText, UNSAFE_CHARACTERS } from "./core/text-safety.js";
 export { canonicalJson, escapePointer, fromPointer, hasOwn, isObject, pointerSegments, pointerToPath, toPointer, unescapePointer, type JsonPath } from "./core/json.js";
 export { loadTenant, type LoadOptions, type LoadResult, type Located, type SourceLocation } from "./tenant/load.js";
-export { validateTenant, type TenantConfig, type SecretRef, type ValidateResult } from "./tenant/validate.js";
+export { validateTenant, type TenantConfig, type InContactTenant, type RestTenant, type OverrideOperation, type SecretRef, type ValidateResult } from "./tenant/validate.js";
 export { DEFAULT_EIC_CREDENTIALS, placeholderFor, resolveSecretRef, resolveSecrets, SECRET_FIELDS, type SecretField, type SecretValues } from "./tenant/secrets.js";
 export { encodeBody, renderAttributes, type RenderedAttributes, type RenderOptions } from "./tenant/render.js";
 export { ATTRIBUTE_SCHEMAS, checkAttributes, type AttributeDocuments, type CheckOptions } from "./package/rules.js";
@@ -33,3 +33,7 @@ export { evaluate, evaluateTemplateValue, ExecutorContext, nodeTransport, parseE
 export * from "./eic/index.js";
 export { startFakeEic, checkFakeKnobs, defaultFakeKnobs, type FakeEic, type FakeEicOptions, type FakeEicRequest, type FakeEicUser, type FakeEicKnobs, type FakeFault, type EicVersion } from "./eic-fake/index.js";
 export * from "./deploy/index.js";
+export { adoptPackage, planAdoptFiles, runAdopt, splitBase, tenantYaml, type AdoptedTenant, type AdoptOptions, type AdoptOutcome, type AdoptPlanOptions, type Fill, type Fix, type RunAdoptOptions, type TenantLayers } from "./adopt/index.js";
+export { applyOverrides, typedFieldFor, type OverrideResult } from "./tenant/overrides.js";
+export { dataToDocument, documentToData, BINDING_MARKER, JSON_MARKER } from "./saviynt/rest-data.js";
+export { parseNestedDocument } from "./package/read.js";

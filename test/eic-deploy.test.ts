@@ -3,7 +3,7 @@
  * starts its own fake on 127.0.0.1 and a fresh copy of the example tenants, runs the CLI
  * in-process, and checks exit codes, output and what the fake received and stored.
  */
-import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, afterEach, beforeEach, describe, expect, test } from "vitest";
@@ -336,5 +336,25 @@ describe("the fake's open questions are knobs: deploy, then plan shows no drift 
     expect(run.stderr).toMatch(/warning EIC_PLAINTEXT_SECRET/);
     const text = readFileSync(join(dir, "live.zip")).toString("latin1");
     for (const secret of [CXONE.CXONE_ACCESS_KEY_ID, CXONE.CXONE_ACCESS_KEY_SECRET]) expect(text).not.toContain(secret);
+  });
+});
+
+describe("adopt a live connection", () => {
+  test("a deployed connection, adopted with --connection, rebuilds what the EIC holds", async () => {
+    expect((await cli(["deploy", DEV, "--yes"])).code).toBe(0);
+    const adopt = await cli(["adopt", "--connection", "InContact_DEV", "--out", "adopted.yaml"]);
+    expect(adopt.code, adopt.stderr).toBe(0);
+    expect(readFileSync(join(dir, "adopted.yaml"), "utf8")).toContain("name: InContact_DEV");
+    expect((await cli(["pull", "--connection", "InContact_DEV", "--out", "live.zip"])).code).toBe(0);
+    const diff = await runCli(["diff", "live.zip", "adopted.yaml"], { cwd: dir, env });
+    expect(diff.code, diff.stdout).toBe(0);
+  });
+
+  test("an unknown live connection exits 2 with the EIC's reason, and nothing is written", async () => {
+    const adopt = await cli(["adopt", "--connection", "InContact_NOPE", "--out", "adopted.yaml"]);
+    expect(adopt.code).toBe(2);
+    expect(adopt.stderr).toMatch(/EIC_NOT_FOUND .*InContact_NOPE/);
+    expect(adopt.stderr).toContain("ADOPT_INPUT");
+    expect(existsSync(join(dir, "adopted.yaml"))).toBe(false);
   });
 });

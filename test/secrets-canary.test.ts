@@ -197,6 +197,9 @@ const COMMANDS: CommandCase[] = [
   { command: "pull", before: [DEPLOY], argv: ["pull", "--connection", "InContact_PROD", "--eic", EIC, "--out", "live.zip"], knobs: { connectionJsonOnRead: "plaintext" }, writes: [/^live\.zip$/] },
   { command: "pull", argv: ["pull", "--connection", "InContact_NOPE", "--eic", EIC, "--out", "live.zip", "--format", "json"], exitCode: 1 },
   { command: "schema", argv: ["schema"] },
+  // Adopt reads packages (and tenant files, compiled in memory) and writes tenant files: references only, never values.
+  { command: "adopt", before: [ALL], argv: ["adopt", "dist-packages/acme-dev/INCONTACT.zip", "dist-packages/acme-refresh/INCONTACT.zip", "--out", "adopted", "--verbose"], writes: [/^adopted\/base\.yaml$/, /^adopted\/InContact_REFRESH\.yaml$/] },
+  { command: "adopt", argv: ["adopt", "tenants/acme-refresh.yaml", "--out", "adopted.yaml", "--format", "json"], writes: [/^adopted\.yaml$/] },
   { command: "init", argv: ["init", "tenants/new.yaml", "--name", "InContact_NEW"], writes: [/^tenants\/new\.yaml$/] },
   { command: "init", argv: ["init", "starter.yaml"], writes: [/^starter\.yaml$/] },
 ];

@@ -13,8 +13,9 @@ import { loadTenant, type LoadResult, type ParseCache } from "../tenant/load.js"
 import type { PackedPackage } from "../package/pack.js";
 import { renderAttributes, type RenderedAttributes } from "../tenant/render.js";
 import { resolveSecrets, type SecretField, type SecretValues } from "../tenant/secrets.js";
-import { validateTenant, type TenantConfig } from "../tenant/validate.js";
-import { RENDERED_ATTRIBUTES } from "../saviynt/t2p.js";
+import { locator, validateTenant, type TenantConfig } from "../tenant/validate.js";
+import { renderDocuments } from "../tenant/overrides.js";
+import { REST_ATTRIBUTES, RENDERED_ATTRIBUTES } from "../saviynt/t2p.js";
 
 export interface CompileOptions {
   /** `--set path=value` overrides. */
@@ -79,7 +80,8 @@ export async function compileTenant(file: string, options: CompileOptions = {}):
     return result;
   }
 
-  const rendered = renderAttributes(validated.tenant, options.secrets ? { secrets: options.secrets } : {});
+  // Overrides act on the rendered documents; the check below lints what they produce like the rest.
+  const rendered = renderDocuments(validated.tenant, locator(loaded.locations), options.secrets ? { secrets: options.secrets } : {});
   result.diagnostics.push(...rendered.diagnostics);
   if (!rendered.attributes) return result;
   result.attributes = rendered.attributes;
@@ -128,13 +130,10 @@ export function planTenantFiles(result: CompileResult, options: BuildPlanOptions
     connectionJson = rendered.attributes.ConnectionJSON;
     mode = 0o600;
   }
-  return {
-    files: [
-      { path: paths.zip, bytes: result.package.zip },
-      { path: paths.connectionJson, bytes: Buffer.from(JSON.stringify(connectionJson, null, 2) + "\n", "utf8"), mode },
-    ],
-    diagnostics,
-  };
+  const files: PlannedFile[] = [{ path: paths.zip, bytes: result.package.zip }];
+  // A rest tenant renders no ConnectionJSON (its encrypted one is passed through in the zip).
+  if (connectionJson !== undefined) files.push({ path: paths.connectionJson, bytes: Buffer.from(JSON.stringify(connectionJson, null, 2) + "\n", "utf8"), mode });
+  return { files, diagnostics };
 }
 
 /** Where a value of the tenant was written, by JSON pointer (for diagnostics about secret references). */
@@ -182,15 +181,16 @@ export interface RenderTenantResult {
 /** `savpkg render`: the rendered documents of one tenant, all or one attribute. */
 export async function renderTenant(file: string, options: CompileOptions & { attr?: string } = {}): Promise<RenderTenantResult> {
   const none: RenderTenantResult = { files: () => [], diagnostics: [] };
-  if (options.attr !== undefined && !(RENDERED_ATTRIBUTES as readonly string[]).includes(options.attr)) {
-    return { ...none, diagnostics: [diag("USAGE", `--attr ${options.attr}: expected one of ${RENDERED_ATTRIBUTES.join(", ")}`)] };
+  if (options.attr !== undefined && !(REST_ATTRIBUTES as readonly string[]).includes(options.attr)) {
+    return { ...none, diagnostics: [diag("USAGE", `--attr ${options.attr}: expected one of ${RENDERED_ATTRIBUTES.join(", ")} (or another REST attribute a rest tenant or an override fills)`)] };
   }
   const result = await compileTenant(file, { ...options, noPack: true });
   // No output always comes with an error, so the exit policy alone says how the command ends.
   if (hasErrors(result.diagnostics)) return { ...none, diagnostics: result.diagnostics };
   if (!result.attributes) return { ...none, diagnostics: [...result.diagnostics, diag("INTERNAL", `${file} compiled to no documents`)] };
   const attributes = result.attributes as Record<string, unknown>;
-  const names = options.attr !== undefined ? [options.attr] : [...RENDERED_ATTRIBUTES];
+  // Every document the tenant renders, in exporter order (the typed connector's eight, plus what overrides or rest data fill).
+  const names = options.attr !== undefined ? [options.attr] : REST_ATTRIBUTES.filter((n) => attributes[n] !== undefined);
   return {
     output: options.attr !== undefined ? attributes[options.attr] : Object.fromEntries(names.map((n) => [n, attributes[n]])),
     files: (dir) => names.map((n) => ({ path: join(resolve(options.cwd ?? ".", dir), `${n}.json`), bytes: Buffer.from(JSON.stringify(attributes[n], null, 2) + "\n") })),

@@ -72,6 +72,9 @@ export const CODES = {
   TENANT_UNKNOWN_FIELD: { severity: "error", exit: 1, summary: "An import map names a field CXone's v34 response does not have (with the closest field)." },
   TENANT_PLACEHOLDER: { severity: "warning", exit: 0, summary: "A value is still the placeholder `savpkg init` wrote; set the tenant's own." },
   TENANT_UNUSED: { severity: "warning", exit: 0, summary: "A value that has no effect (e.g. a default the binding map always overrides)." },
+  TENANT_OVERRIDE_PATH: { severity: "error", exit: 1, summary: "An `overrides` operation's JSON pointer does not fit the rendered document (missing parent, no such value, index past the end)." },
+  TENANT_OVERRIDE_TYPED: { severity: "warning", exit: 0, summary: "An override sets what a typed field of the connector controls; write the typed field instead." },
+  TENANT_CONNECTOR_SECTION: { severity: "error", exit: 1, summary: "A section that belongs to another connector (cxone/import/provisioning with connector: rest, rest with incontact)." },
 
   // validate: safety
   SECRET_LITERAL: { severity: "error", exit: 1, summary: "A secret field holds a literal instead of {env: NAME} or {file: path}." },
@@ -138,6 +141,17 @@ export const CODES = {
   BUILD_LOCKED: { severity: "error", exit: 2, summary: "Another build holds the output folder's lock; nothing was written." },
   BUILD_REMOVED: { severity: "info", exit: 0, summary: "build --all removed a package it had recorded for a tenant file that is no longer built." },
   BUILD_SOURCE_DATE_EPOCH: { severity: "error", exit: 2, summary: "SOURCE_DATE_EPOCH is not an integer between 1980-01-01 and 2043-12-31 (the zip DOS time range)." },
+
+  // adopt: exports (or live connections) → tenant files
+  ADOPT_INPUT: { severity: "error", exit: 2, summary: "The input is not one connection package (not a T2P export, or several connections in it)." },
+  ADOPT_CONNECTION_TYPE: { severity: "error", exit: 2, summary: "The connection type is not one savpkg builds (SOAP and other non-REST connections)." },
+  ADOPT_BASE_URL: { severity: "error", exit: 2, summary: "The package has relative call URLs: give --base-url to resolve them." },
+  ADOPT_UNREPRESENTABLE: { severity: "error", exit: 1, summary: "The package cannot be rebuilt exactly from a tenant file (the reason is given); nothing is written." },
+  ADOPT_NOT_EXACT: { severity: "error", exit: 1, summary: "The adopted tenant would not rebuild the package (a savpkg bug); nothing is written." },
+  ADOPT_FILL: { severity: "error", exit: 1, summary: "A value the target API requires is not in the package: the tenant file marks it for you to fill." },
+  ADOPT_FIXED: { severity: "info", exit: 0, summary: "A known defect of the package is fixed in the adopted tenant, not copied." },
+  ADOPT_OVERRIDE: { severity: "info", exit: 0, summary: "Something the typed model cannot express went into the tenant's overrides." },
+  ADOPT_OUTPUT_EXISTS: { severity: "error", exit: 2, summary: "An output file exists; adopt overwrites only with --force." },
 
   // simulate
   SIM_SEED_INVALID: { severity: "error", exit: 2, summary: "The simulator seed is not a valid CXone state (JSON shape, ids, team/profile references, unique userName)." },

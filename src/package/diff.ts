@@ -13,7 +13,7 @@
  */
 import { createHash } from "node:crypto";
 import type { PackageAttribute, PackageModel } from "./model.js";
-import { Binding, parseJsonWithBindings } from "./read.js";
+import { Binding, parseJsonWithBindings, parseNestedDocument } from "./read.js";
 import { SECRET_ATTRIBUTES } from "../saviynt/t2p.js";
 import { shouldRedact, type RedactionContext as NormContext } from "../saviynt/redaction.js";
 
@@ -104,21 +104,13 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
 // ------------------------------------------------------------------------------------------------
 // Secret detection: the one policy in src/saviynt/redaction.ts
 
-/** Looks like a JSON document held in a string (httpParams, nested ConnectionJSON pieces). */
-function looksLikeDocument(text: string): boolean {
-  const t = text.trim();
-  return (t.startsWith("{") && t.endsWith("}")) || (t.startsWith("[") && t.endsWith("]"));
-}
-
 /** Parsed value → normalised value: nested documents parsed, secrets redacted. */
 function normalize(value: unknown, keys: string[], ctx: NormContext): Norm {
   if (value instanceof Binding) return value;
   if (value === null || value === undefined) return null;
   if (typeof value === "string") {
-    if (looksLikeDocument(value)) {
-      const parsed = parseJsonWithBindings(value);
-      if (parsed.ok && parsed.value !== null && typeof parsed.value === "object") return new Nested(normalize(parsed.value, keys, ctx));
-    }
+    const nested = parseNestedDocument(value);
+    if (nested !== undefined) return new Nested(normalize(nested, keys, ctx));
     return shouldRedact(value, keys, ctx) ? new Redacted(sha256(value)) : value;
   }
   if (typeof value === "number" || typeof value === "boolean") {
@@ -443,12 +435,10 @@ export function redactDocument(value: unknown, opts: { secretDocument: boolean }
 
 function redactValue(value: unknown, keys: string[], ctx: NormContext): unknown {
   if (typeof value === "string") {
-    if (looksLikeDocument(value)) {
-      const parsed = parseJsonWithBindings(value);
-      if (parsed.ok && parsed.value !== null && typeof parsed.value === "object") {
-        const norm = normalize(parsed.value, keys, ctx);
-        return hasRedaction(norm) ? compactText(norm) : value;
-      }
+    const nested = parseNestedDocument(value);
+    if (nested !== undefined) {
+      const norm = normalize(nested, keys, ctx);
+      return hasRedaction(norm) ? compactText(norm) : value;
     }
     return shouldRedact(value, keys, ctx) ? markerText(new Redacted(sha256(value))) : value;
   }

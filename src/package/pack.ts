@@ -19,17 +19,18 @@ import {
   REST_ATTRIBUTES,
   serializeAttributeValue,
   serializeNativeFile,
-  type RenderedAttributeName,
+  type PackageMetadata,
+  type RestAttributeName,
 } from "../saviynt/t2p.js";
 
 /** What a package is made of besides its documents: a tenant's connection and package settings (a validated tenant is one). */
 export interface PackSource {
   connection: { name: string; description: string };
-  package: { exportedBy: string; system: string; exportedAt?: string; connectionJsonCiphertext?: string };
+  package: PackageMetadata;
 }
 
-/** The rendered documents, one per attribute savpkg renders. */
-export type PackAttributes = Record<RenderedAttributeName, unknown>;
+/** The documents to pack by attribute name (any REST attribute; an absent one is ""). */
+export type PackAttributes = Partial<Record<RestAttributeName, unknown>>;
 
 /** Used when neither the tenant nor SOURCE_DATE_EPOCH gives a time (npm's choice, docs/engineering-notes.md#package-time). */
 export const DEFAULT_PACKAGE_TIME = new Date("1985-10-26T08:15:00Z");
@@ -78,6 +79,7 @@ export function planPackage(tenant: PackSource, attributes: PackAttributes, opti
     exportedBy: tenant.package.exportedBy,
     system: tenant.package.system,
     time: packageTime(tenant, options),
+    fields: passedThroughFields(tenant.package),
   });
 }
 
@@ -90,13 +92,25 @@ export interface ConnectionPackageInput {
   system: string;
   /** Whole seconds, UTC: the entry-name stamp and "Exported On". */
   time: Date;
+  /** Connection fields passed through from an export (t2p.ts ConnectionFileInput.fields). */
+  fields?: Readonly<Record<string, unknown>>;
+}
+
+/** templateName, templateMandatoryData and the other changed connection fields of an adopted export. */
+function passedThroughFields(metadata: PackageMetadata): Record<string, unknown> {
+  const { templateName, templateMandatoryData, connectionFields } = metadata;
+  return {
+    ...(templateName !== undefined ? { templateName } : {}),
+    ...(templateMandatoryData !== undefined ? { templateMandatoryData } : {}),
+    ...connectionFields,
+  };
 }
 
 /** The two native entries of one connection's package (built packages and pulled live connections alike). */
 export function planConnectionPackage(input: ConnectionPackageInput) {
   const time = input.time;
   const stamp = entryStamp(time);
-  const connectionText = serializeNativeFile(buildConnectionFile({ name: input.name, description: input.description, attributes: input.attributes }));
+  const connectionText = serializeNativeFile(buildConnectionFile({ name: input.name, description: input.description, attributes: input.attributes, ...(input.fields ? { fields: input.fields } : {}) }));
   const guid = nameBasedUuid(`${input.name}\n${input.system}\n${input.exportedBy}\n${stamp}\n${connectionText}`);
   const summaryText = serializeNativeFile(
     buildObjectSummary({

@@ -28,7 +28,7 @@ import type {
 import { ENTRY_NAME_PATTERN, REST_ATTRIBUTES, SECRET_ATTRIBUTES, SOAP_ATTRIBUTES } from "../saviynt/t2p.js";
 import { LIMITS, measureJson, type JsonShapeProblem } from "../core/limits.js";
 import { isObject } from "../core/json.js";
-import { expressionEnd } from "../saviynt/expression/index.js";
+import { parseJsonText, type JsonParse } from "../saviynt/json-text.js";
 
 export type { ReadResult } from "./model.js";
 
@@ -622,100 +622,7 @@ function joinPath(root: string, path: string): string {
 // ------------------------------------------------------------------------------------------------
 // JSON helpers shared with diff and lint
 
-export type JsonParse = { ok: true; value: unknown; values: number } | { ok: false; error: string; limit?: JsonShapeProblem };
-
-/**
- * JSON.parse with an error message that names line and column instead of quoting the input.
- * Text past the JSON limits (nesting, values, string length: src/core/limits.ts) is not parsed at
- * all: the result then carries the `limit` crossed, so no caller ever walks an unbounded value.
- */
-export function parseJsonText(text: string): JsonParse {
-  const shape = measureJson(text);
-  if (shape.problem) {
-    const p = shape.problem;
-    const message = `line ${p.line}, column ${p.col}: ${p.message}`;
-    return { ok: false, error: message, limit: { ...p, message } };
-  }
-  try {
-    return { ok: true, value: JSON.parse(text), values: shape.values };
-  } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const pos = /position (\d+)/.exec(message);
-    const kind = /Unexpected end/i.test(message) ? "unexpected end of input" : /Unexpected token|Unexpected non-whitespace|Bad control|Bad escaped|Expected/i.test(message) ? "unexpected character" : "syntax error";
-    if (pos) {
-      const offset = Number(pos[1]);
-      const before = text.slice(0, offset);
-      const line = before.split("\n").length;
-      const col = offset - before.lastIndexOf("\n");
-      return { ok: false, error: `${kind} at line ${line}, column ${col}` };
-    }
-    return { ok: false, error: kind };
-  }
-}
-
-/** Unquoted `${…}` bindings, e.g. `{"agentId": ${account.accountID}}` (docs/saviynt-rest-format.md#official-package). */
-export class Binding {
-  constructor(readonly expression: string) {}
-}
-
-/**
- * Parses a JSON document whose values may be unquoted `${…}` bindings. Each binding outside a
- * string is swapped for a unique placeholder string, the text is parsed, and the placeholders come
- * back as `Binding` values (keys as their expression text). Bindings inside strings stay text.
- */
-export function parseJsonWithBindings(text: string): JsonParse {
-  const strict = parseJsonText(text);
-  if (strict.ok) return strict;
-  if (text.includes("\uE000")) return strict;
-  const expressions: string[] = [];
-  let out = "";
-  let inString = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (inString) {
-      out += c;
-      if (c === "\\") {
-        out += text[i + 1] ?? "";
-        i++;
-      } else if (c === '"') inString = false;
-      continue;
-    }
-    if (c === '"') {
-      inString = true;
-      out += c;
-      continue;
-    }
-    if (c === "$" && text[i + 1] === "{") {
-      const end = expressionEnd(text, i);
-      if (end < 0) return strict;
-      expressions.push(text.slice(i, end));
-      out += JSON.stringify(`\uE000${expressions.length - 1}\uE001`);
-      i = end - 1;
-      continue;
-    }
-    out += c;
-  }
-  if (expressions.length === 0) return strict;
-  const parsed = parseJsonText(out);
-  if (!parsed.ok) return strict;
-  const restore = (value: unknown): unknown => {
-    if (typeof value === "string") {
-      const m = /^\uE000(\d+)\uE001$/.exec(value);
-      return m ? new Binding(expressions[Number(m[1])]!) : value;
-    }
-    if (Array.isArray(value)) return value.map(restore);
-    if (isObject(value)) {
-      return Object.fromEntries(
-        Object.entries(value).map(([k, v]) => {
-          const m = /^\uE000(\d+)\uE001$/.exec(k);
-          return [m ? expressions[Number(m[1])]! : k, restore(v)];
-        }),
-      );
-    }
-    return value;
-  };
-  return { ok: true, value: restore(parsed.value), values: parsed.values };
-}
+export { Binding, parseJsonText, parseJsonWithBindings, parseNestedDocument, type JsonParse } from "../saviynt/json-text.js";
 
 /**
  * Keys repeated within one object of a VALID JSON text (JSON.parse silently keeps the last one,

@@ -144,6 +144,21 @@ function nativeJson(value: unknown, indent: string): string {
   return JSON.stringify(value);
 }
 
+/** A package's metadata besides its documents (the tenant's `package` section; a PackSource). */
+export interface PackageMetadata {
+  /** ObjectSummary "Exported By" and "System" (section 5.2). */
+  exportedBy: string;
+  system: string;
+  /** Package time (RFC 3339) for the stamps and "Exported On". */
+  exportedAt?: string;
+  /** An encrypted ConnectionJSON passed through (section 5.6). */
+  connectionJsonCiphertext?: string;
+  /** Passed through from an export (adopt): the connection's template, its encrypted data, and other fields that differ from the defaults (section 5.3). */
+  templateName?: string;
+  templateMandatoryData?: string;
+  connectionFields?: Readonly<Record<string, string | number | boolean | null>>;
+}
+
 export interface ObjectSummaryInput {
   connectionName: string;
   guid: string;
@@ -172,27 +187,18 @@ export interface ConnectionFileInput {
   description: string;
   /** Attribute name -> stored string ("" for unused ones). Must cover REST_ATTRIBUTES. */
   attributes: ReadonlyMap<string, string>;
+  /**
+   * Connection fields that differ from the exporter defaults (templateName, status, …), passed
+   * through from an export: a known field keeps its place, any other goes before EXTERNAL_ATTR.
+   */
+  fields?: Readonly<Record<string, unknown>>;
 }
 
 /** Connection_*.json: one key (the connection name) -> connection object, EXTERNAL_ATTR last (docs/saviynt-rest-format.md#connection-file). */
 export function buildConnectionFile(input: ConnectionFileInput): Record<string, unknown> {
   return {
     [input.name]: {
-      connectionname: input.name,
-      connectiondescription: input.description,
-      externalconnectiontype: "REST",
-      status: 1,
-      statusForEnableDisable: 1,
-      templateName: null,
-      templateMandatoryData: null,
-      connectorms: false,
-      msconnectorversion: null,
-      connectorType: null,
-      sslCertificate: null,
-      sslCertificateId: null,
-      vaultConfig: null,
-      vaultCredentialConnection: null,
-      credentialChangeConfig: null,
+      ...connectionFields(input),
       EXTERNAL_ATTR: REST_ATTRIBUTES.map((attributename) => ({
         attributename,
         encryptedattributevalue: input.attributes.get(attributename) ?? "",
@@ -201,4 +207,30 @@ export function buildConnectionFile(input: ConnectionFileInput): Record<string, 
       })),
     },
   };
+}
+
+/** The connection's fields without EXTERNAL_ATTR: exporter defaults, then the passed-through ones. */
+export function connectionFields(input: ConnectionFileInput): Record<string, unknown> {
+  const fields: Record<string, unknown> = {
+    connectionname: input.name,
+    connectiondescription: input.description,
+    externalconnectiontype: "REST",
+    status: 1,
+    statusForEnableDisable: 1,
+    templateName: null,
+    templateMandatoryData: null,
+    connectorms: false,
+    msconnectorversion: null,
+    connectorType: null,
+    sslCertificate: null,
+    sslCertificateId: null,
+    vaultConfig: null,
+    vaultCredentialConnection: null,
+    credentialChangeConfig: null,
+  };
+  for (const [key, value] of Object.entries(input.fields ?? {})) {
+    // Own data property even for "__proto__": field names come from an export.
+    Object.defineProperty(fields, key, { value, enumerable: true, writable: true, configurable: true });
+  }
+  return fields;
 }

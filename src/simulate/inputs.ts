@@ -145,6 +145,7 @@ export function missingOwnIds(tenant: TenantConfig, seed: SimSeed): string[] {
   const teams = new Set(seed.teams.map((t) => t.teamId));
   const profiles = new Set(seed.securityProfiles.map((p) => p.securityProfileId));
   const out: string[] = [];
+  if (tenant.connector !== "incontact") return out;
   const { defaults, removeAccess } = tenant.provisioning;
   if (!teams.has(defaults.teamId)) out.push(`team ${defaults.teamId} (provisioning.defaults.teamId)`);
   if (!teams.has(removeAccess.transferTeamId)) out.push(`team ${removeAccess.transferTeamId} (provisioning.removeAccess.transferTeamId)`);

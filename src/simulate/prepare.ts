@@ -6,7 +6,7 @@
 import { resolve } from "node:path";
 import { compileTenant } from "../build/compile.js";
 import { readZipInput } from "../build/package-input.js";
-import { hasErrors } from "../core/diagnostics.js";
+import { diag, hasErrors } from "../core/diagnostics.js";
 import type { Transport } from "../executor/index.js";
 import type { Simulator } from "../simulator/index.js";
 import type { SimulateOptions } from "./inputs.js";
@@ -45,6 +45,11 @@ export async function prepare({ kind, file, display, pageSize, options, report, 
     const result = await compileTenant(tenantFile, { cwd: options.cwd, set, secrets, noPack: true });
     report.diagnostics.push(...result.diagnostics.filter((d) => d.severity === "error"));
     if (!result.attributes || !result.tenant || hasErrors(result.diagnostics)) {
+      return undefined;
+    }
+    if (result.tenant.connector !== "incontact") {
+      // The simulator is CXone's: a generic REST tenant has no CXone base URL or token settings to redirect.
+      report.diagnostics.push(diag("SIM_UNSUPPORTED", `${tenantFile} is a connector: ${result.tenant.connector} tenant; simulate runs CXone (connector: incontact) tenants and packages`, { file: tenantFile }));
       return undefined;
     }
     return { tenant: result.tenant, attributes: result.attributes as Record<string, unknown> };

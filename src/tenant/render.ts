@@ -16,12 +16,20 @@ import type Handlebars from "handlebars";
 import * as handlebarsRuntime from "handlebars/runtime.js";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { placeholderSecrets, type SecretValues } from "./secrets.js";
-import { RENDERED_ATTRIBUTES, type RenderedAttributeName } from "../saviynt/t2p.js";
-import type { TenantConfig } from "./validate.js";
+import { REST_ATTRIBUTES, RENDERED_ATTRIBUTES, type RestAttributeName } from "../saviynt/t2p.js";
+import type { InContactTenant, RestTenant, TenantConfig } from "./validate.js";
+import { hasOwn } from "../core/json.js";
 import { templateSpecs } from "../generated/precompiled.js";
 import { assetUrl } from "../assets.js";
+import { dataToDocument, encodeBody, type RawBinding } from "../saviynt/rest-data.js";
 
-export type RenderedAttributes = Record<RenderedAttributeName, unknown>;
+export { encodeBody, type RawBinding };
+
+/**
+ * Attribute name → document. The typed connector renders RENDERED_ATTRIBUTES; the rest connector
+ * and overrides may fill any REST attribute. An absent attribute is "" in the package.
+ */
+export type RenderedAttributes = Partial<Record<RestAttributeName, unknown>>;
 
 export interface RenderOptions {
   /** Real secret values (for --with-secrets and simulate); placeholders when absent. */
@@ -33,26 +41,7 @@ export interface RenderResult {
   diagnostics: Diagnostic[];
 }
 
-/** A binding written into a request body without quotes (numeric JSON), e.g. a groups agentId. */
-export interface RawBinding {
-  readonly rawBinding: string;
-}
-
 const rawBinding = (expression: string): RawBinding => ({ rawBinding: expression });
-
-/** Encodes a request body as the JSON text Saviynt stores in httpParams (raw bindings unquoted). */
-export function encodeBody(body: unknown): string {
-  const raws: string[] = [];
-  const text = JSON.stringify(body, (_key, value: unknown) => {
-    if (value !== null && typeof value === "object" && "rawBinding" in value) {
-      raws.push((value as RawBinding).rawBinding);
-      return `\u0000raw${raws.length - 1}\u0000`;
-    }
-    return value;
-  });
-  // The marker contains U+0000, which JSON.stringify always escapes, so tenant text cannot forge it.
-  return text.replace(/"\\u0000raw(\d+)\\u0000"/g, (_m, i: string) => raws[Number(i)]!);
-}
 
 const TEMPLATE_DIR = assetUrl("templates/");
 
@@ -115,8 +104,9 @@ function template(connector: string, name: string): Handlebars.TemplateDelegate 
 }
 
 export function renderAttributes(tenant: TenantConfig, options: RenderOptions = {}): RenderResult {
+  if (tenant.connector === "rest") return { attributes: renderRestAttributes(tenant), diagnostics: [] };
   const context = buildContext(tenant, options.secrets ?? placeholderSecrets(tenant), options.secrets === undefined);
-  const attributes = {} as RenderedAttributes;
+  const attributes: RenderedAttributes = {};
   const diagnostics: Diagnostic[] = [];
   for (const name of RENDERED_ATTRIBUTES) {
     let text: string;
@@ -138,10 +128,19 @@ export function renderAttributes(tenant: TenantConfig, options: RenderOptions = 
   return { attributes: diagnostics.length > 0 ? undefined : attributes, diagnostics };
 }
 
+/** connector: rest — the documents are the tenant's data, re-encoded (bodies back to JSON text). */
+function renderRestAttributes(tenant: RestTenant): RenderedAttributes {
+  const attributes: RenderedAttributes = {};
+  for (const name of REST_ATTRIBUTES) {
+    if (hasOwn(tenant.rest.attributes, name)) attributes[name] = dataToDocument(tenant.rest.attributes[name]);
+  }
+  return attributes;
+}
+
 /** Saviynt's error texts for an expired or refused CXone token (docs/cxone-contract.md#tokens, #simulator-auth). */
 const AUTH_ERRORS = ["invalid_token", "invalid_grant", "Invalid or expired token"];
 
-function buildContext(tenant: TenantConfig, secrets: SecretValues, placeholders: boolean) {
+function buildContext(tenant: InContactTenant, secrets: SecretValues, placeholders: boolean) {
   const base = tenant.cxone.apiBaseUrl.replace(/\/+$/, "");
   const auth = tenant.cxone.auth;
   const authName = tenant.connection.authName;
@@ -238,7 +237,7 @@ function stripAt(placeholder: string): string {
   return placeholder.replace(/^@@|@@$/g, "");
 }
 
-function entitlementTypeContexts(tenant: TenantConfig, base: string, page: number) {
+function entitlementTypeContexts(tenant: InContactTenant, base: string, page: number) {
   const types = tenant.import.entitlementTypes;
   const entitlement = "${entitlementValue.entitlementID}";
   const out = [];

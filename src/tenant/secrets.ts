@@ -20,10 +20,15 @@ export function placeholderFor(ref: SecretRef): string {
   return "env" in ref ? `@@${ref.env}@@` : `@@file:${ref.file}@@`;
 }
 
+/** The reference a secret field holds; a rest tenant has none (its ConnectionJSON is passed through encrypted). */
+function secretRef(tenant: TenantConfig, field: SecretField): SecretRef | undefined {
+  return tenant.connector === "incontact" ? tenant.cxone.auth[field] : undefined;
+}
+
 export function placeholderSecrets(tenant: TenantConfig): SecretValues {
   const out: SecretValues = {};
   for (const field of SECRET_FIELDS) {
-    const ref = tenant.cxone.auth[field];
+    const ref = secretRef(tenant, field);
     if (ref) out[field] = placeholderFor(ref);
   }
   return out;
@@ -42,7 +47,7 @@ export function resolveSecrets(tenant: TenantConfig, source: SecretSource): { va
   const values: SecretValues = {};
   const diagnostics: Diagnostic[] = [];
   for (const field of SECRET_FIELDS) {
-    const ref = tenant.cxone.auth[field];
+    const ref = secretRef(tenant, field);
     if (!ref) continue;
     const value = resolveSecretRef(ref, source, { ...(source.locate?.(field) ?? {}), path: `cxone.auth.${field}` }, diagnostics);
     if (value !== undefined) values[field] = value;

@@ -6,10 +6,11 @@
  * fields must stay inside the allowlist (saviynt/expression/). Defaults are applied last.
  */
 import type { ErrorObject } from "ajv";
-import { checkExpressionText } from "../saviynt/expression/index.js";
+import { checkExpressionText, type ProblemKind } from "../saviynt/expression/index.js";
+import type { PackageMetadata } from "../saviynt/t2p.js";
 import { closest, diag, hasErrors, type Code, type Diagnostic } from "../core/diagnostics.js";
-import { escapePointer, hasOwn, pointerSegments, pointerToPath, toPointer, unescapePointer } from "../core/json.js";
-import { describeName, describeValue } from "../saviynt/redaction.js";
+import { escapePointer, fromPointer, hasOwn, isObject, pointerSegments, pointerToPath, toPointer, unescapePointer } from "../core/json.js";
+import { describeName, describeValue, shouldRedact } from "../saviynt/redaction.js";
 import { AGENT_RESPONSE_FIELDS, GROUP_RESPONSE_FIELDS, TEAM_FIELDS_OUTSIDE_V34_SCHEMA, TEAM_RESPONSE_FIELDS } from "./cxone-fields.js";
 import { INIT_PLACEHOLDERS } from "./init.js";
 import type { Located, LoadResult } from "./load.js";
@@ -21,14 +22,28 @@ export interface EntitlementTypeConfig {
   attributes: Record<string, string>;
 }
 
-/** A validated tenant with every default applied. Mirrors schemas/tenant.schema.json. */
-export interface TenantConfig {
+/** One `overrides` operation (RFC 6902 subset), as written. */
+export interface OverrideOperation {
+  op: "add" | "replace" | "remove";
+  path: string;
+  value?: unknown;
+  note?: string;
+}
+
+/** What every connector has. Mirrors schemas/tenant.schema.json. */
+interface TenantCommon {
   abstract: boolean;
-  connector: "incontact";
   connection: { name: string; description: string; authName: string };
-  package: { exportedBy: string; system: string; exportedAt?: string; connectionJsonCiphertext?: string };
+  package: PackageMetadata;
   /** Where the tenant's EIC is (plan, deploy, pull); the credentials default to SAVIYNT_USERNAME / SAVIYNT_PASSWORD. */
   eic?: { url?: string; username: SecretRef; password: SecretRef };
+  /** Attribute name → operations applied after rendering (tenant/overrides.ts). */
+  overrides?: Record<string, OverrideOperation[]>;
+}
+
+/** A validated typed CXone tenant (connector: incontact) with every default applied. */
+export interface InContactTenant extends TenantCommon {
+  connector: "incontact";
   cxone: {
     apiBaseUrl: string;
     auth: {
@@ -63,6 +78,14 @@ export interface TenantConfig {
   };
 }
 
+/** A validated generic REST tenant (connector: rest): attribute documents as data (saviynt/rest-data.ts). */
+export interface RestTenant extends TenantCommon {
+  connector: "rest";
+  rest: { attributes: Record<string, unknown> };
+}
+
+export type TenantConfig = InContactTenant | RestTenant;
+
 export interface ValidateResult {
   tenant: TenantConfig | undefined;
   diagnostics: Diagnostic[];
@@ -92,9 +115,9 @@ export function validateTenant(loaded: LoadResult): ValidateResult {
  * Where the value at a JSON pointer was written: its key ("key"), its value ("value"), or the
  * character at `offset` of a string value when its text maps 1:1 onto the source (else the value).
  */
-type Locate = (pointer: string, which?: "key" | "value", offset?: number) => { file?: string; line?: number; col?: number };
+export type Locate = (pointer: string, which?: "key" | "value", offset?: number) => { file?: string; line?: number; col?: number };
 
-function locator(locations: Map<string, Located>): Locate {
+export function locator(locations: ReadonlyMap<string, Located>): Locate {
   return (pointer, which = "value", offset) => {
     // Fall back to the nearest ancestor that has a position (e.g. a default-filled parent).
     for (let p = pointer; ; p = p.slice(0, Math.max(0, p.lastIndexOf("/")))) {
@@ -169,12 +192,15 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
   /** `parent\0key` of every key an unknown key's "did you mean" proposes. */
   const suggested = new Set<string>();
   const missingKeys: { pointer: string; key: string }[] = [];
+  // A section of the other connector is one problem: nothing inside it is checked further.
+  const foreignSections = errors.filter((e) => e.keyword === "false schema").map((e) => e.instancePath);
   /** Allowed keys by parent pointer: a mapping with many unknown keys is looked up once. */
   const allowed = new Map<string, { concrete: string[]; summary: string }>();
 
   for (const error of errors) {
     const pointer = error.instancePath;
     const segments = pointerSegments(pointer);
+    if (foreignSections.some((p) => pointer.startsWith(`${p}/`) || (pointer === p && error.keyword !== "false schema"))) continue;
     // Secret references: report once, as the user sees it, not ajv's oneOf cascade.
     const secretPointer = enclosingSecret(segments);
     if (secretPointer !== undefined) {
@@ -209,6 +235,18 @@ export function translateAjvErrors(errors: readonly ErrorObject[], value: unknow
         diag("TENANT_INVALID", `${describe(v, typedInSet(locate, later))} is already in this list (item ${String(error.params.i)}); list items must be unique`, {
           ...locate(later),
           path: pointerToPath(later),
+        }),
+      );
+      continue;
+    }
+    if (error.keyword === "false schema") {
+      // A section of the other connector (the schema's connector if/then/else).
+      const connector = isObject(value) && value.connector === "rest" ? "rest" : "incontact";
+      const wanted = connector === "rest" ? "its documents go under rest.attributes" : "it uses cxone, import and provisioning";
+      out.push(
+        diag("TENANT_CONNECTOR_SECTION", `${quote(String(segments[segments.length - 1]))} is not a section of a connector: ${connector} tenant (${wanted})`, {
+          ...locate(pointer, "key"),
+          path: pointerToPath(pointer),
         }),
       );
       continue;
@@ -419,6 +457,15 @@ function valueMessage(error: ErrorObject, v: unknown, segments: (string | number
   }
 }
 
+const EXPRESSION_CODES: Record<ProblemKind, Code> = {
+  unbalanced: "EXPR_UNBALANCED",
+  quote: "EXPR_QUOTE",
+  "unknown-root": "EXPR_UNKNOWN_ROOT",
+  "unknown-attribute": "EXPR_UNKNOWN_ATTRIBUTE",
+  "missing-dollar": "EXPR_MISSING_DOLLAR",
+  "not-allowed": "EXPR_NOT_ALLOWED",
+};
+
 // eslint-disable-next-line no-control-regex
 const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 
@@ -432,33 +479,34 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
       for (const [k, v] of Object.entries(node)) {
         const child = [...segments, k];
         // Under a key the schema does not know, TENANT_UNKNOWN_KEY is the one diagnostic.
-        if (schemasAt(child).length > 0) walk(v, child, `${pointer}/${escapePointer(k)}`);
+        if (schemasAt(child).length === 0) continue;
+        // Keys of REST data are body text too (Saviynt evaluates ${…} anywhere in a body): check them like values.
+        if (isDataSection(segments)) out.push(...checkDataKey(k, child, locate));
+        walk(v, child, `${pointer}/${escapePointer(k)}`);
       }
       return;
     }
     if (typeof node !== "string") return;
     if (refused.size > 0 && refused.has(pointerToPath(pointer))) return;
+    const secretKeys = dataKeys(root, segments);
+    if (secretKeys && shouldRedact(node, secretKeys, { secretDocument: false })) {
+      // Never quoted: the value is probably the credential itself.
+      out.push(diag("SECRET_LITERAL", "this looks like a literal credential; keep credentials in ConnectionJSON and refer to them with ${access_token} or ${connection.<key>}", { ...locate(pointer), path: pointerToPath(pointer) }));
+      return;
+    }
     // Diagnostics point at the offending character itself when the value's text maps onto the source.
     const at = (offset: number) => ({ ...locate(pointer, "value", offset), path: pointerToPath(pointer) });
-    const control = CONTROL.exec(isMultilineField(segments) ? node.replace(/[\n\t]/g, " ") : node);
+    // REST data (rest.attributes, override values) is document text: every string may span lines and carry bindings.
+    const data = isDataSection(segments);
+    const control = CONTROL.exec(data || isMultilineField(segments) ? node.replace(/[\n\t]/g, " ") : node);
     if (control) {
       const cp = control[0].charCodeAt(0).toString(16).padStart(4, "0");
       out.push(diag("INJECT_CONTROL", `control character U+${cp.toUpperCase()} at offset ${control.index} is not allowed in tenant values`, at(control.index)));
       return;
     }
     if (segments[0] === "$schema" || segments[0] === "extends") return;
-    if (isExpressionField(segments)) {
-      for (const problem of checkExpressionText(node)) {
-        const code: Code = {
-          unbalanced: "EXPR_UNBALANCED",
-          quote: "EXPR_QUOTE",
-          "unknown-root": "EXPR_UNKNOWN_ROOT",
-          "unknown-attribute": "EXPR_UNKNOWN_ATTRIBUTE",
-          "missing-dollar": "EXPR_MISSING_DOLLAR",
-          "not-allowed": "EXPR_NOT_ALLOWED",
-        }[problem.kind] as Code;
-        out.push(diag(code, problem.message, at(problem.offset)));
-      }
+    if (data || isExpressionField(segments)) {
+      for (const problem of checkExpressionText(node)) out.push(diag(EXPRESSION_CODES[problem.kind], problem.message, at(problem.offset)));
       return;
     }
     const marker = /\$\{|\{\{|\}\}/.exec(node);
@@ -474,6 +522,33 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
   };
   walk(root, [], "");
   return out;
+}
+
+/** rest.attributes and overrides hold REST data: Saviynt documents whose every string may carry bindings. */
+function isDataSection(segments: readonly (string | number)[]): boolean {
+  return (segments[0] === "rest" && segments[1] === "attributes" && segments.length >= 3) || (segments[0] === "overrides" && segments[3] === "value");
+}
+
+/** A key inside REST data: no control characters, and any ${…} in it inside the allowlist. */
+function checkDataKey(key: string, segments: (string | number)[], locate: Locate): Diagnostic[] {
+  const pointer = toPointer(segments);
+  const where = { ...locate(pointer, "key"), path: pointerToPath(pointer) };
+  if (CONTROL.test(key)) return [diag("INJECT_CONTROL", "a key contains a control character", where)];
+  return checkExpressionText(key).map((problem) => diag(EXPRESSION_CODES[problem.kind], `in a key: ${problem.message}`, where));
+}
+
+/**
+ * The key path a REST-data string sits under inside its Saviynt document (markers dropped; for an
+ * override, the pointer's keys first), for the literal-secret rule; undefined outside REST data.
+ */
+function dataKeys(root: unknown, segments: readonly (string | number)[]): string[] | undefined {
+  const keys = (list: readonly (string | number)[]) => list.filter((s): s is string => typeof s === "string" && s !== "$json" && s !== "$binding");
+  if (segments[0] === "rest" && segments[1] === "attributes" && segments.length >= 3) return keys(segments.slice(3));
+  if (segments[0] === "overrides" && segments[3] === "value") {
+    const path = valueAt(root, toPointer([...segments.slice(0, 3), "path"]));
+    return [...(typeof path === "string" ? keys(fromPointer(path).filter((s) => !/^\d+$/.test(s))) : []), ...keys(segments.slice(4))];
+  }
+  return undefined;
 }
 
 /** Fills every `default` of the schema where the tenant left the key out. */
@@ -497,6 +572,7 @@ function applyDefaults(node: unknown, schema: JsonSchema | undefined): unknown {
  * Only the first segment of a path is checked (`custom1`, `addresses[0].city` → `addresses`).
  */
 function unknownResponseFields(tenant: TenantConfig, locate: Locate): Diagnostic[] {
+  if (tenant.connector !== "incontact") return [];
   const maps: [string, Record<string, string> | undefined, readonly string[], string][] = [
     ["/import/accountAttributes", tenant.import.accountAttributes, AGENT_RESPONSE_FIELDS, "agent (GET /agents)"],
     ["/import/entitlementTypes/Teams/attributes", tenant.import.entitlementTypes.Teams?.attributes, [...TEAM_RESPONSE_FIELDS, ...TEAM_FIELDS_OUTSIDE_V34_SCHEMA], "team (GET /teams)"],
@@ -534,6 +610,7 @@ function placeholders(tenant: TenantConfig, locate: Locate): Diagnostic[] {
 /** A default for a field the binding map always sets never reaches CXone: say so (render.ts: the map wins). */
 function unusedDefaults(tenant: TenantConfig, locate: Locate): Diagnostic[] {
   const out: Diagnostic[] = [];
+  if (tenant.connector !== "incontact") return out;
   for (const field of ["country", "city", "state", "timeZone"] as const) {
     if (tenant.provisioning.defaults[field] !== undefined && tenant.provisioning.agent[field] !== undefined) {
       const pointer = `/provisioning/defaults/${field}`;

@@ -5,16 +5,19 @@
 import { findExpressions } from "../../src/saviynt/expression/index.js";
 
 export function parseBody(text: string): unknown {
+  return JSON.parse(replaceBindings(text, (expression, inString) => (inString ? expression : JSON.stringify(`⟨raw⟩${expression}`))));
+}
+
+/** Replaces each `${…}` of a body text by `replace(expression, insideAJsonString)`. */
+export function replaceBindings(text: string, replace: (expression: string, inString: boolean) => string): string {
   const { spans } = findExpressions(text);
   let out = "";
   let last = 0;
   for (const span of spans) {
-    const before = text.slice(0, span.start);
-    out += text.slice(last, span.start);
-    out += insideString(before) ? text.slice(span.start, span.end) : JSON.stringify(`⟨raw⟩${text.slice(span.start, span.end)}`);
+    out += text.slice(last, span.start) + replace(text.slice(span.start, span.end), insideString(text.slice(0, span.start)));
     last = span.end;
   }
-  return JSON.parse(out + text.slice(last));
+  return out + text.slice(last);
 }
 
 /** True when the end of `prefix` lies inside a JSON string literal. */

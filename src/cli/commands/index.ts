@@ -1,4 +1,5 @@
 /** Every command, in `--help` order. A new command is a module here and one line in this list. */
+import adopt from "./adopt.js";
 import build from "./build.js";
 import deploy from "./deploy.js";
 import diff from "./diff.js";
@@ -13,4 +14,4 @@ import simulate from "./simulate.js";
 import unpack from "./unpack.js";
 import validate from "./validate.js";
 
-export const COMMANDS = [init, validate, render, build, inspect, unpack, lint, diff, simulate, plan, deploy, pull, schema];
+export const COMMANDS = [init, validate, render, build, inspect, unpack, lint, diff, simulate, plan, deploy, pull, adopt, schema];
