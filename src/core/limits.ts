@@ -40,6 +40,7 @@ export const LIMITS = {
   seedValues: { value: 2_000_000, code: "LIMIT_COUNT", what: "values in a simulator seed file (up to 10,000 agents)", unit: "values" },
   attributes: { value: 1000, code: "LIMIT_COUNT", what: "attributes in a connection's EXTERNAL_ATTR", unit: "attributes" },
   setSegments: { value: 32, code: "LIMIT_SET_PATH", what: "segments of a `--set` path", unit: "segments" },
+  eicResponseBytes: { value: 16 * MiB, code: "EIC_RESPONSE_SHAPE", what: "one Saviynt EIC API response body", unit: "bytes" },
 } as const satisfies Record<string, Limit>;
 
 export type LimitName = keyof typeof LIMITS;

@@ -13,6 +13,7 @@
 import { setTimeout as delay } from "node:timers/promises";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { isObject } from "../core/json.js";
+import { formatLimit, LIMITS, measureJson } from "../core/limits.js";
 import {
   checkFields,
   LIST_FIELDS,
@@ -46,7 +47,7 @@ export type Outcome<T> = { ok: true; value: T } | { ok: false; diagnostics: Diag
 type Mode = "read" | "write";
 
 type Attempt =
-  | { kind: "response"; status: number; body: unknown; notJson: boolean; attempts: number }
+  | { kind: "response"; status: number; body: unknown; notJson: boolean; attempts: number; problem?: string }
   | { kind: "error"; reason: string; sent: boolean; attempts: number };
 
 interface Tokens {
@@ -190,6 +191,7 @@ export class EicClient {
       if (mode === "write") return fail(diag("EIC_WRITE_UNKNOWN", `${endpoint} at ${this.origin}: HTTP ${attempt.status}; the write may or may not have been applied (not retried) — run savpkg plan to see the live state`));
       return fail(diag("EIC_SERVER_ERROR", `${endpoint} at ${this.origin}: HTTP ${attempt.status} (${tries})`));
     }
+    if (attempt.problem !== undefined) return fail(diag("EIC_RESPONSE_SHAPE", `${endpoint}: ${attempt.problem}`));
     if (attempt.notJson && attempt.status < 300) return fail(diag("EIC_RESPONSE_SHAPE", `${endpoint}: the response is not JSON`));
     return { ok: true, value: { status: attempt.status, body: attempt.body } };
   }
@@ -244,15 +246,24 @@ export class EicClient {
       let result: Attempt;
       try {
         const response = await fetch(this.origin + path, { method: "POST", ...init(), redirect: "manual", signal: AbortSignal.timeout(this.timeoutMs) });
-        const text = await response.text();
+        const text = await boundedText(response, LIMITS.eicResponseBytes.value);
         let body: unknown;
         let notJson = false;
-        try {
-          body = text === "" ? undefined : JSON.parse(text);
-        } catch {
-          notJson = true;
+        let problem: string | undefined;
+        if (text === undefined) problem = `the response is larger than ${formatLimit(LIMITS.eicResponseBytes)}`;
+        else {
+          // The shape is measured before parsing: a deep or huge document is refused, never walked.
+          const shape = text === "" ? undefined : measureJson(text).problem;
+          if (shape) problem = `the response ${shape.message}`;
+          else {
+            try {
+              body = text === "" ? undefined : JSON.parse(text);
+            } catch {
+              notJson = true;
+            }
+          }
         }
-        result = { kind: "response", status: response.status, body, notJson, attempts: attempt };
+        result = { kind: "response", status: response.status, body, notJson, attempts: attempt, ...(problem !== undefined ? { problem } : {}) };
       } catch (error) {
         result = { kind: "error", ...describeFetchError(error, this.timeoutMs), attempts: attempt };
       }
@@ -263,6 +274,25 @@ export class EicClient {
       await delay(this.backoffMs * 2 ** (attempt - 1));
     }
   }
+}
+
+/** The body as text, or undefined when it exceeds `maxBytes` (reading stops there: bounded memory). */
+async function boundedText(response: Response, maxBytes: number): Promise<string | undefined> {
+  const declared = Number(response.headers.get("content-length"));
+  if (Number.isFinite(declared) && declared > maxBytes) {
+    await response.body?.cancel();
+    return undefined;
+  }
+  if (!response.body) return "";
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for await (const chunk of response.body) {
+    total += chunk.byteLength;
+    // Leaving the loop cancels the stream: nothing more is read.
+    if (total > maxBytes) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString("utf8");
 }
 
 function describeFetchError(error: unknown, timeoutMs: number): { reason: string; sent: boolean } {
