@@ -131,6 +131,39 @@ describe("--check", () => {
   });
 });
 
+describe("bases found in the one compiling pass (issue 15)", () => {
+  test("a non-abstract base is taken back when a later file extends it; the output equals an explicit build", async () => {
+    const dir = join(work.path, "fold");
+    copyExamples(dir, ["acme-base.yaml"]);
+    // Byte order: a-full.yaml compiles (it is complete) before z-child.yaml shows it is a base;
+    // b-part.yaml fails on its own before y-child.yaml shows it is a base, so m-mid.yaml is not
+    // staged at first; b-part.yml shares b-part.yaml's folder name and is refused until then.
+    writeFileSync(join(dir, "a-full.yaml"), derivedTenant("InContact_FULL"));
+    writeFileSync(join(dir, "b-part.yaml"), "extends: ./acme-base.yaml\nimport:\n  pageSize: 33\n");
+    writeFileSync(join(dir, "b-part.yml"), derivedTenant("InContact_BPART"));
+    writeFileSync(join(dir, "m-mid.yaml"), derivedTenant("InContact_MID"));
+    writeFileSync(join(dir, "y-child.yaml"), "extends: b-part.yaml\nconnection:\n  name: InContact_Y\n");
+    writeFileSync(join(dir, "z-child.yaml"), "extends: a-full.yaml\nconnection:\n  name: InContact_Z\n");
+    const out = join(work.path, "fold-out");
+    const r = await runBuild({ tenants: [], all: dir, outDir: out, cwd: work.path, runtime: { node: "test", zlib: "test" } });
+    expect(r.diagnostics).toEqual([]);
+    expect(r.skippedBases.map((f) => f.split("/").pop())).toEqual(["a-full.yaml", "acme-base.yaml", "b-part.yaml"]);
+    expect(r.packages.map((p) => p.tenant)).toEqual(["b-part", "m-mid", "y-child", "z-child"]);
+    // Nothing of the taken-back base is left: no folder, no temp file.
+    expect([...snapshotTree(out).keys()].filter((p) => !p.includes("/"))).toEqual(["SHA256SUMS", "b-part", "m-mid", "manifest.json", "y-child", "z-child"]);
+    const explicit = join(work.path, "fold-explicit");
+    const e = await runBuild({
+      tenants: ["b-part.yml", "m-mid.yaml", "y-child.yaml", "z-child.yaml"].map((n) => join("fold", n)),
+      outDir: explicit,
+      cwd: work.path,
+      runtime: { node: "test", zlib: "test" },
+    });
+    expect(e.diagnostics).toEqual([]);
+    const bytes = (root: string) => Object.fromEntries([...snapshotTree(root)].map(([p, entry]) => [p, entry.sha256]));
+    expect(bytes(out)).toEqual(bytes(explicit));
+  });
+});
+
 describe("the parse cache", () => {
   test("parses a shared base once and gives the same results as loading without it", () => {
     // A two-level chain: the middle base has its own `extends`, which readChain removes from the

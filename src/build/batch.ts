@@ -24,8 +24,8 @@ import { readRegularFile } from "../core/read-file.js";
 import { dirname, join, relative, resolve } from "node:path";
 import { compileTenant, packagePaths, planTenantFiles, tenantName } from "./compile.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
-import { abortStaged, commitStaged, createStaging, emitFiles, removeFiles, settleStaged, stageFiles, type PlannedFile } from "./emit.js";
-import { loadTenant, type ParseCache } from "../tenant/load.js";
+import { abortStaged, commitStaged, createStaging, emitFiles, removeFiles, removeLeftoversIn, settleStaged, stageFiles, syncStaged, unstageFiles, type PlannedFile, type StageTicket } from "./emit.js";
+import { loadTenant, type LoadResult, type ParseCache } from "../tenant/load.js";
 import { assetUrl } from "../assets.js";
 import { acquireOutputLock, type HeldLock, type LockOwner } from "./lock.js";
 
@@ -73,6 +73,24 @@ export interface BuildOutcome {
 
 const TENANT_EXTENSIONS = /\.(ya?ml|json)$/i;
 
+/** One file of a batch while it is built: what is kept of it (memory stays flat in the batch size). */
+interface Slot {
+  file: string;
+  abs: string;
+  name: string;
+  /** Skipped as a base: abstract, or extended by another file of the batch. */
+  base?: boolean;
+  diagnostics: Diagnostic[];
+  /** --check differences, reported only when every tenant compiled. */
+  checked: Diagnostic[];
+  record?: PackageRecord;
+  ticket?: StageTicket;
+  /** Not staged because another tenant had failed by then. */
+  unstaged?: boolean;
+  /** Refused because this slot builds the same folder. */
+  clashWith?: Slot;
+}
+
 let cachedVersion: string | undefined;
 
 export function savpkgVersion(): string {
@@ -106,8 +124,8 @@ export function discoverTenants(dir: string, cwd: string, searched: readonly str
 
 export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
   const diagnostics: Diagnostic[] = [];
-  let files = [...options.tenants];
-  let skippedBases: string[] = [];
+  const files = [...options.tenants];
+  const skippedBases: string[] = [];
   if (options.all !== undefined && options.all !== false) {
     const byDefault = options.all === true || options.all === "";
     const dir = byDefault ? defaultTenantDir(options.cwd) : (options.all as string);
@@ -120,20 +138,12 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
 
   // A discovered file that another tenant of this batch extends, or one marked abstract, is a base:
   // skip it. A base named explicitly is compiled and refused there (TENANT_ABSTRACT, located).
-  // Only what decides that is kept from this first pass: memory must not grow with the batch.
-  // Shared bases are parsed once per run (the cache holds only files reached through `extends`).
+  // Bases are found in the one pass that compiles (issue 15: a first pass parsed every file twice):
+  // a file is loaded once, its `extends` chain marks bases, and a file compiled before a later one
+  // turned out to extend it is taken back (its staged files, record and diagnostics). Memory stays
+  // flat: each slot keeps names, a record and its diagnostics. Shared bases are parsed once per run
+  // (the cache holds only files reached through `extends`).
   const cache: ParseCache = new Map();
-  const bases = new Set<string>();
-  const abstract = new Set<string>();
-  for (const file of files) {
-    const loaded = loadTenant(file, { cwd: options.cwd, set: options.set ?? [], cache });
-    loaded.files.slice(1).forEach((f) => bases.add(f));
-    if (loaded.abstract) abstract.add(file);
-  }
-  const explicit = new Set(options.tenants.map((f) => resolve(options.cwd, f)));
-  skippedBases = files.filter((f) => !explicit.has(resolve(options.cwd, f)) && (bases.has(resolve(options.cwd, f)) || abstract.has(f)));
-  files = files.filter((f) => !skippedBases.includes(f));
-
   const outDir = resolve(options.cwd, options.outDir);
   // One writer per output folder (issue 12): --check only reads and takes no lock.
   let lock: HeldLock | undefined;
@@ -150,38 +160,70 @@ export async function runBuild(options: BuildOptions): Promise<BuildOutcome> {
 }
 
 async function buildLocked(files: string[], outDir: string, cache: ParseCache, skippedBases: string[], diagnostics: Diagnostic[], options: BuildOptions): Promise<BuildOutcome> {
+  const explicit = new Set(options.tenants.map((f) => resolve(options.cwd, f)));
+  const bases = new Set<string>();
   const staging = createStaging();
-  /** --check: differences found so far, reported only when every tenant compiled. */
-  const checked: Diagnostic[] = [];
   const hashes = new Map<string, string>();
-  const records: PackageRecord[] = [];
-  const seenNames = new Map<string, string>();
-  for (const [index, file] of files.entries()) {
-    options.onProgress?.(index + 1, files.length, file);
-    const name = tenantName(file);
-    const clash = seenNames.get(name);
-    if (clash) {
-      diagnostics.push(diag("USAGE", `${file} and ${clash} both build dist-packages/${name}/; rename one`, { file }));
-      continue;
+  const slots: Slot[] = files.map((file) => ({ file, abs: resolve(options.cwd, file), name: tenantName(file), diagnostics: [], checked: [] }));
+  const byPath = new Map<string, Slot>();
+  /** Tenant name → the slot that builds dist-packages/<name>/. */
+  const seenNames = new Map<string, Slot>();
+  /** Slots whose diagnostics hold errors (a taken-back base's no longer count). */
+  let failing = 0;
+  const compileOptions = {
+    cwd: options.cwd,
+    set: options.set ?? [],
+    cache,
+    ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
+  };
+
+  const takeBack = async (slot: Slot) => {
+    slot.base = true;
+    if (hasErrors(slot.diagnostics)) failing--;
+    slot.diagnostics = [];
+    slot.checked = [];
+    delete slot.record;
+    if (seenNames.get(slot.name) === slot) seenNames.delete(slot.name);
+    if (slot.ticket) await unstageFiles(staging, slot.ticket);
+    delete slot.ticket;
+    // A file refused for sharing this base's name is built now, as it would have been.
+    for (const other of slots) {
+      if (other.clashWith !== slot) continue;
+      delete other.clashWith;
+      other.diagnostics = [];
+      failing--;
+      await build(other, loadTenant(other.file, { cwd: options.cwd, set: options.set ?? [], cache }));
     }
-    seenNames.set(name, file);
-    const result = await compileTenant(file, {
-      cwd: options.cwd,
-      set: options.set ?? [],
-      cache,
-      ...(options.sourceDateEpoch !== undefined ? { sourceDateEpoch: options.sourceDateEpoch } : {}),
-    });
-    diagnostics.push(...result.diagnostics);
-    if (!result.package) continue;
+  };
+
+  /** Compiles one slot (loaded already) and stages or checks its files. */
+  const build = async (slot: Slot, loaded: LoadResult) => {
+    const clash = seenNames.get(slot.name);
+    if (clash && clash !== slot) {
+      slot.clashWith = clash;
+      slot.diagnostics.push(diag("USAGE", `${slot.file} and ${clash.file} both build dist-packages/${slot.name}/; rename one`, { file: slot.file }));
+      failing++;
+      return;
+    }
+    seenNames.set(slot.name, slot);
+    const result = await compileTenant(slot.file, { ...compileOptions, loaded });
+    const add = (...found: Diagnostic[]) => {
+      const before = hasErrors(slot.diagnostics);
+      slot.diagnostics.push(...found);
+      if (!before && hasErrors(slot.diagnostics)) failing++;
+    };
+    add(...result.diagnostics);
+    if (!result.package) return;
     const plan = planTenantFiles(result, { outDir, withSecrets: options.withSecrets ?? false, env: options.env ?? {} });
-    diagnostics.push(...plan.diagnostics);
-    if (options.check) checked.push(...checkFiles(plan.files, outDir, options.outDir));
+    add(...plan.diagnostics);
+    if (options.check) slot.checked = checkFiles(plan.files, outDir, options.outDir);
     // Once a tenant failed nothing will be written: stop staging, keep compiling for diagnostics.
-    else if (!hasErrors(diagnostics)) await stageFiles(staging, plan.files);
-    const zipPath = packagePaths(outDir, name).zip;
-    records.push({
-      tenant: name,
-      tenantFile: toPosix(relative(options.cwd, resolve(options.cwd, file))),
+    else if (failing === 0) slot.ticket = await stageFiles(staging, plan.files);
+    else slot.unstaged = true;
+    const zipPath = packagePaths(outDir, slot.name).zip;
+    slot.record = {
+      tenant: slot.name,
+      tenantFile: toPosix(relative(options.cwd, slot.abs)),
       tenantSha256: hashFiles(result.loaded.files, hashes),
       package: toPosix(relative(outDir, zipPath)),
       size: result.package.zip.length,
@@ -189,8 +231,42 @@ async function buildLocked(files: string[], outDir: string, cache: ParseCache, s
       savpkgVersion: savpkgVersion(),
       node: options.runtime?.node ?? "unknown",
       zlib: options.runtime?.zlib ?? "unknown",
-    });
+    };
+  };
+
+  for (const [index, slot] of slots.entries()) {
+    options.onProgress?.(index + 1, slots.length, slot.file);
+    const discovered = !explicit.has(slot.abs);
+    if (discovered && bases.has(slot.abs)) {
+      slot.base = true;
+      continue;
+    }
+    const loaded = loadTenant(slot.file, { cwd: options.cwd, set: options.set ?? [], cache });
+    for (const f of loaded.files.slice(1)) {
+      bases.add(f);
+      const earlier = byPath.get(f);
+      if (earlier && !earlier.base && !explicit.has(earlier.abs)) await takeBack(earlier);
+    }
+    if (discovered && loaded.abstract) {
+      slot.base = true;
+      continue;
+    }
+    byPath.set(slot.abs, slot);
+    await build(slot, loaded);
   }
+  // Rare: a base taken back had failed, so later tenants were not staged. They compile again now
+  // (same inputs, same bytes) and are staged.
+  for (const slot of slots) {
+    if (failing > 0 || slot.base || !slot.unstaged) continue;
+    delete slot.unstaged;
+    const result = await compileTenant(slot.file, compileOptions);
+    if (result.package) slot.ticket = await stageFiles(staging, planTenantFiles(result, { outDir, withSecrets: options.withSecrets ?? false, env: options.env ?? {} }).files);
+  }
+  skippedBases = slots.filter((s) => s.base).map((s) => s.file);
+  for (const slot of slots) if (!slot.base) diagnostics.push(...slot.diagnostics);
+  const checked = slots.flatMap((s) => (s.base ? [] : s.checked));
+  const records = slots.flatMap((s) => (!s.base && s.record ? [s.record] : []));
+
   // Stage, then apply: nothing is written when any tenant failed.
   const staged = await settleStaged(staging);
   if (staged) diagnostics.push(staged);
@@ -216,11 +292,24 @@ async function buildLocked(files: string[], outDir: string, cache: ParseCache, s
     const next = rebuilt.get(p.tenant);
     return next === undefined ? !all : next.sha256 === p.sha256 && next.package === p.package;
   });
-  const retract = metadataFiles(outDir, kept, options).filter((f) => !sameBytes(f.path, f.bytes));
-  const record = metadataFiles(outDir, [...kept.filter((p) => !rebuilt.has(p.tenant)), ...records], options);
-  const problems = emitFiles(retract);
-  if (problems.length > 0) await abortStaged(staging);
-  else problems.push(...(await commitStaged(staging)));
+  // A metadata file that is not there vouches for nothing: only one that would lie is rewritten.
+  const retract = metadataFiles(outDir, kept, options).filter((f) => existsSync(f.path) && !sameBytes(f.path, f.bytes));
+  const record = metadataFiles(outDir, [...kept.filter((p) => !rebuilt.has(p.tenant)), ...records], options).filter((f) => !sameBytes(f.path, f.bytes));
+  // The metadata is staged like the packages, so the fsyncs of all three share one concurrent round
+  // (issue 15); the renames keep their order: retract, then packages, then record.
+  const retracting = createStaging();
+  const recording = createStaging();
+  await stageFiles(retracting, retract);
+  await stageFiles(recording, record);
+  const problems: Diagnostic[] = [];
+  const written = (await settleStaged(retracting)) ?? (await settleStaged(recording));
+  if (written) problems.push(written);
+  else {
+    const synced = (await Promise.all([syncStaged(retracting), syncStaged(staging), syncStaged(recording)])).find((d) => d !== undefined);
+    if (synced) problems.push(synced);
+  }
+  if (problems.length === 0) problems.push(...(await commitStaged(retracting)));
+  if (problems.length === 0) problems.push(...(await commitStaged(staging)));
   const removed: string[] = [];
   if (problems.length === 0) {
     for (const orphan of orphans) {
@@ -234,7 +323,10 @@ async function buildLocked(files: string[], outDir: string, cache: ParseCache, s
       }
     }
   }
-  if (problems.length === 0) problems.push(...emitFiles(record));
+  if (problems.length === 0) problems.push(...(await commitStaged(recording)));
+  for (const step of [retracting, staging, recording]) await abortStaged(step);
+  // Metadata already right is not rewritten; temp files an interrupted write of it left go all the same.
+  if (problems.length === 0) removeLeftoversIn(outDir, new Set(["manifest.json", "SHA256SUMS"]));
   if (problems.length > 0) {
     // A write failed part-way (full disk, permissions): vouch again, best effort, for every package
     // that is on disk as recorded — the old ones left untouched and any new one already in place.

@@ -30,6 +30,8 @@ export interface CompileOptions {
   secrets?: SecretValues;
   /** Parsed `extends` bases shared across one batch (load.ts LoadOptions.cache). */
   cache?: ParseCache;
+  /** This file's load, already done by the caller with the same options (batch.ts decides bases from it). */
+  loaded?: LoadResult;
 }
 
 export interface CompileResult {
@@ -49,11 +51,13 @@ export function tenantName(file: string): string {
 
 export async function compileTenant(file: string, options: CompileOptions = {}): Promise<CompileResult> {
   const name = tenantName(file);
-  const loaded = loadTenant(file, {
-    ...(options.set ? { set: options.set } : {}),
-    ...(options.cwd ? { cwd: options.cwd } : {}),
-    ...(options.cache ? { cache: options.cache } : {}),
-  });
+  const loaded =
+    options.loaded ??
+    loadTenant(file, {
+      ...(options.set ? { set: options.set } : {}),
+      ...(options.cwd ? { cwd: options.cwd } : {}),
+      ...(options.cache ? { cache: options.cache } : {}),
+    });
   const result: CompileResult = { name, file, loaded, diagnostics: [...loaded.diagnostics, ...(options.sourceDateEpoch !== undefined ? checkSourceDateEpoch(options.sourceDateEpoch) : [])] };
   if (hasErrors(result.diagnostics)) return result;
   if (loaded.abstract) {

@@ -11,8 +11,9 @@
  */
 import { randomBytes } from "node:crypto";
 import { closeSync, fsyncSync, mkdirSync, openSync, readdirSync, renameSync, rmdirSync, rmSync, unlinkSync, writeSync } from "node:fs";
-import { mkdir, open, writeFile } from "node:fs/promises";
-import { basename, dirname, join } from "node:path";
+import { close, fsync, open } from "node:fs";
+import { mkdir, writeFile } from "node:fs/promises";
+import { basename, dirname, join, sep } from "node:path";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
 import type { PlannedFile } from "../core/planned-file.js";
 
@@ -118,7 +119,7 @@ function removeLeftovers(target: string): void {
   const prefix = tempPrefix(target);
   try {
     for (const name of readdirSync(dirname(target))) {
-      if (name.startsWith(prefix) && /^[0-9a-f]+$/.test(name.slice(prefix.length))) rmSync(join(dirname(target), name), { force: true });
+      if (name.startsWith(prefix) && /^[0-9a-f]+$/.test(name.slice(prefix.length)) && !liveTemps.has(join(dirname(target), name))) rmSync(join(dirname(target), name), { force: true });
     }
   } catch {
     // The target is written; a leftover that cannot be removed is harmless.
@@ -137,8 +138,16 @@ function syncDirectory(dir: string): void {
   }
 }
 
+/**
+ * Temp files staged in this process and not yet renamed or removed. The leftover sweeps skip them:
+ * a batch stages its metadata before committing its packages, and the sweep after one commit
+ * must not take another staging's temp file for an interrupted write's.
+ */
+const liveTemps = new Set<string>();
+
 /** Cleanup after a failure must not raise a second error (e.g. ENOTDIR when the folder is a file). */
 function removeQuietly(path: string): void {
+  liveTemps.delete(path);
   try {
     rmSync(path, { force: true });
   } catch {
@@ -156,6 +165,8 @@ function removeQuietly(path: string): void {
 export interface StagedFile {
   temp: string;
   target: string;
+  /** fsynced already (syncStaged). */
+  synced?: boolean;
 }
 
 export interface Staging {
@@ -184,18 +195,23 @@ const STAGE_WINDOW = 32;
  * commitStaged does that in a batch). Returns once the window has room again; the write may still
  * be running — `settleStaged` waits for all of them. Failures are kept in `staging.problem`.
  */
-export async function stageFiles(staging: Staging, files: readonly PlannedFile[]): Promise<void> {
-  if (staging.problem) return;
+export async function stageFiles(staging: Staging, files: readonly PlannedFile[]): Promise<StageTicket | undefined> {
+  if (staging.problem) return undefined;
   // Names are taken now, in call order: commitStaged renames in that order.
   const jobs = files.map((file) => ({ file, temp: join(dirname(file.path), `${tempPrefix(file.path)}${randomBytes(6).toString("hex")}`) }));
-  for (const j of jobs) staging.files.push({ temp: j.temp, target: j.file.path });
+  const ticket: StageTicket = { files: jobs.map((j) => ({ temp: j.temp, target: j.file.path })), createdDirs: [] };
+  staging.files.push(...ticket.files);
+  for (const f of ticket.files) liveTemps.add(f.temp);
   const job = (async () => {
     let current: PlannedFile | undefined;
     try {
       for (const dir of new Set(files.map((f) => dirname(f.path)))) {
         current = files.find((f) => dirname(f.path) === dir);
         const created = await mkdir(dir, { recursive: true });
-        if (created !== undefined) staging.createdDirs.push(created);
+        if (created !== undefined) {
+          staging.createdDirs.push(created);
+          ticket.createdDirs.push(created);
+        }
       }
       for (const j of jobs) {
         current = j.file;
@@ -208,6 +224,43 @@ export async function stageFiles(staging: Staging, files: readonly PlannedFile[]
   staging.pending.add(job);
   void job.then(() => staging.pending.delete(job));
   while (staging.pending.size >= STAGE_WINDOW) await Promise.race(staging.pending);
+  return ticket;
+}
+
+/** What one stageFiles call staged: its files and the folders it created (the top-most of each mkdir). */
+export interface StageTicket {
+  files: StagedFile[];
+  createdDirs: string[];
+}
+
+/**
+ * Takes one stageFiles call back (a batch file turned out to be a base): its temp files are
+ * removed and will not be committed, and the folders it created are removed when nothing else
+ * was staged in them. Waits for every write in flight first, so no other job is creating a
+ * folder this removes.
+ */
+export async function unstageFiles(staging: Staging, ticket: StageTicket): Promise<void> {
+  await Promise.all(staging.pending);
+  const drop = new Set(ticket.files);
+  staging.files = staging.files.filter((f) => !drop.has(f));
+  for (const f of ticket.files) removeQuietly(f.temp);
+  for (const top of ticket.createdDirs) {
+    // The folders below the created one that hold the ticket's files, deepest first, then it.
+    const below = new Set<string>();
+    for (const f of ticket.files) for (let d = dirname(f.target); d.startsWith(top + sep); d = dirname(d)) below.add(d);
+    const removed = [...below, top].sort((a, b) => b.length - a.length).every((dir) => removeEmptyDir(dir));
+    if (removed) staging.createdDirs = staging.createdDirs.filter((d) => d !== top);
+  }
+}
+
+function removeEmptyDir(dir: string): boolean {
+  try {
+    rmdirSync(dir);
+    return true;
+  } catch (error) {
+    // Not empty: another tenant staged there, keep it.
+    return (error as NodeJS.ErrnoException).code === "ENOENT";
+  }
 }
 
 /** Waits for every staged write; returns the first failure, if any. */
@@ -234,59 +287,92 @@ export async function abortStaged(staging: Staging): Promise<void> {
 /** How many fsyncs run at once: the file system can fold concurrent ones into one journal commit. */
 const SYNC_CONCURRENCY = 16;
 
-/**
- * Durable before visible (docs/engineering-notes.md#atomic-writes): fsync every staged file, then rename each over its
- * target, then fsync each destination folder once (one folder fsync covers all renames in it; the
- * caller records metadata only after this returns). A failure part-way stops there: files already
- * renamed are complete new files, the rest are removed and their targets keep the old bytes.
- */
-export async function commitStaged(staging: Staging): Promise<Diagnostic[]> {
-  const files = staging.files;
+/** Runs `job` over `items`, at most `limit` at a time, until `stop()` says so. */
+async function eachConcurrently<T>(items: readonly T[], limit: number, job: (item: T) => Promise<void>, stop: () => boolean = () => false): Promise<void> {
   let next = 0;
-  let failed: { path: string; error: unknown } | undefined;
   const worker = async () => {
-    while (failed === undefined && next < files.length) {
-      const f = files[next++]!;
+    while (!stop() && next < items.length) await job(items[next++]!);
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, worker));
+}
+
+/** open + fsync + close with the callback API: a FileHandle costs more and holds nothing here. */
+function fsyncPath(path: string, flags: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    open(path, flags, (error, fd) => {
+      if (error) return reject(error);
+      fsync(fd, (syncError) => close(fd, (closeError) => (syncError || closeError ? reject(syncError ?? closeError) : resolve())));
+    });
+  });
+}
+
+/** Folder fsync; some file systems refuse it, and the rename is atomic all the same. */
+function syncDirectoryAsync(dir: string): Promise<void> {
+  return fsyncPath(dir, "r").catch(() => undefined);
+}
+
+/**
+ * The first half of a commit: fsync every staged file (SYNC_CONCURRENCY at a time). A batch runs
+ * it for all its stagings at once — packages and the metadata that will record them — so their
+ * fsyncs share one round; commitStaged then only renames. Returns the first failure.
+ */
+export async function syncStaged(staging: Staging): Promise<Diagnostic | undefined> {
+  let failed: { path: string; error: unknown } | undefined;
+  await eachConcurrently(
+    staging.files.filter((f) => !f.synced),
+    SYNC_CONCURRENCY,
+    async (f) => {
       try {
-        const handle = await open(f.temp, "r+");
-        try {
-          await handle.sync();
-        } finally {
-          await handle.close();
-        }
+        await fsyncPath(f.temp, "r+");
+        f.synced = true;
       } catch (error) {
         failed ??= { path: f.target, error };
       }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(SYNC_CONCURRENCY, files.length) }, worker));
+    },
+    () => failed !== undefined,
+  );
+  return failed === undefined ? undefined : writeProblem(failed.path, failed.error);
+}
+
+/**
+ * Durable before visible (docs/engineering-notes.md#atomic-writes): fsync every staged file (unless syncStaged did),
+ * then rename each over its target (in staging order) and fsync each destination folder once
+ * (one folder fsync covers all renames in it), all folders concurrently, and the folders above
+ * any this batch created. The caller records metadata only after this returns. A
+ * failure part-way stops there: files already renamed are complete new files, the rest are
+ * removed and their targets keep the old bytes.
+ */
+export async function commitStaged(staging: Staging): Promise<Diagnostic[]> {
+  const files = staging.files;
+  let failed: { path: string; error: unknown } | undefined;
+  const synced = await syncStaged(staging);
+  const renamed = new Set<StagedFile>();
   const dirs = new Set<string>();
-  let renamed = 0;
-  if (failed === undefined) {
-    for (const [i, f] of files.entries()) {
+  if (synced === undefined) {
+    // In staging order, stopping at the first failure: a rename is a cheap metadata operation;
+    // what costs is making it durable, and that is one fsync per folder, all folders at once.
+    for (const f of files) {
       try {
         renameSync(f.temp, f.target);
       } catch (error) {
         failed = { path: f.target, error };
-        const last = files[i - 1];
-        if (last && dirname(last.target) === dirname(f.target)) syncDirectory(dirname(last.target));
         break;
       }
-      renamed++;
-      // A batch stages folder by folder: fsync each folder once, after its last rename.
-      const dir = dirname(f.target);
-      if (files[i + 1] === undefined || dirname(files[i + 1]!.target) !== dir) syncDirectory(dir);
-      dirs.add(dir);
+      renamed.add(f);
+      liveTemps.delete(f.temp);
+      dirs.add(dirname(f.target));
     }
+    await eachConcurrently([...dirs], SYNC_CONCURRENCY, syncDirectoryAsync);
   }
-  for (const f of files.slice(renamed)) removeQuietly(f.temp);
+  for (const f of files) if (!renamed.has(f)) removeQuietly(f.temp);
   // Folders this batch created are entries of their parents: make those durable too.
-  for (const parent of createdParents(staging.createdDirs, dirs)) syncDirectory(parent);
+  await Promise.all([...createdParents(staging.createdDirs, dirs)].map(syncDirectoryAsync));
   // Leftovers of earlier interrupted writes of these targets, once per folder.
   const names = new Set(files.map((f) => basename(f.target)));
   for (const dir of dirs) removeLeftoversIn(dir, names);
   staging.files = [];
   staging.createdDirs = [];
+  if (synced) return [synced];
   return failed === undefined ? [] : [writeProblem(failed.path, failed.error)];
 }
 
@@ -309,11 +395,12 @@ function createdParents(created: readonly string[], dirs: ReadonlySet<string>): 
   return out;
 }
 
-function removeLeftoversIn(dir: string, targets: ReadonlySet<string>): void {
+/** Removes temp files interrupted earlier writes of these targets (file names in `dir`) left behind; best effort. */
+export function removeLeftoversIn(dir: string, targets: ReadonlySet<string>): void {
   try {
     for (const name of readdirSync(dir)) {
       const m = /^\.(.+)\.tmp-([0-9a-f]+)$/.exec(name);
-      if (m && targets.has(m[1]!)) rmSync(join(dir, name), { force: true });
+      if (m && targets.has(m[1]!) && !liveTemps.has(join(dir, name))) rmSync(join(dir, name), { force: true });
     }
   } catch {
     // The targets are written; a leftover that cannot be removed is harmless.
@@ -332,4 +419,24 @@ export function removeFiles(paths: readonly string[], options: { removeEmptyFold
     return (error as NodeJS.ErrnoException).code ?? String(error);
   }
   return undefined;
+}
+
+/**
+ * Writes all of `text` to an open descriptor (the CLI's stdout and stderr) before returning:
+ * status lines and reports need no stream set-up and are never lost at exit (issue 15). A full
+ * non-blocking pipe (EAGAIN) is waited on; a reader that went away (EPIPE, `savpkg … | head`)
+ * ends the output quietly.
+ */
+export function writeToDescriptor(fd: number, text: string): void {
+  let bytes = Buffer.from(text, "utf8");
+  while (bytes.length > 0) {
+    try {
+      bytes = bytes.subarray(writeSync(fd, bytes));
+    } catch (error) {
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === "EPIPE") return;
+      if (code !== "EAGAIN") throw error;
+      Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 1);
+    }
+  }
 }

@@ -3,7 +3,6 @@
  * compiled in memory and read back the same way — so inspect, lint and diff see one model.
  */
 import { resolve } from "node:path";
-import { compileTenant } from "./compile.js";
 import { diag, exitCodeFor } from "../core/diagnostics.js";
 import { folderInput, missingInput } from "../core/input.js";
 import { readPackage, type ReadResult } from "../package/read.js";
@@ -20,6 +19,9 @@ export const TENANT_FILE = /\.(ya?ml|json)$/i;
 
 export async function readPackageInput(arg: string, options: PackageInputOptions): Promise<ReadResult> {
   if (TENANT_FILE.test(arg)) {
+    // The compiler (YAML, ajv validators, Handlebars, archiver) loads only for a tenant argument:
+    // diff and inspect of zips never pay for it (issue 15).
+    const { compileTenant } = await import("./compile.js");
     const compiled = await compileTenant(arg, {
       cwd: options.cwd,
       set: options.set ?? [],

@@ -2,6 +2,8 @@
  * Everything the CLI needs from the process, in one object: the only place savpkg touches
  * `process` (tests pass their own).
  */
+import { fstatSync } from "node:fs";
+import { writeToDescriptor as writeAll } from "../build/emit.js";
 import type { LockOwner } from "../build/lock.js";
 
 export interface CliIO {
@@ -22,12 +24,17 @@ export interface CliIO {
 }
 
 export function processIO(): CliIO {
+  // Whether a descriptor is a terminal, without making process.stdout/stderr/stdin (issue 15: their
+  // streams, and the tty and net modules behind them, cost a cold start ~3% of `node -e 0`). Only a
+  // character device can be a terminal; only then is the stream asked (it may be /dev/null).
+  const terminal = (fd: 0 | 1 | 2) => isCharacterDevice(fd) && Boolean((fd === 0 ? process.stdin : fd === 1 ? process.stdout : process.stderr).isTTY);
+  const stderrIsTTY = terminal(2);
   const io: CliIO = {
-    stdout: (text) => void process.stdout.write(text),
-    stderr: (text) => void process.stderr.write(text),
+    stdout: (text) => writeAll(1, text),
+    stderr: (text) => writeAll(2, text),
     env: process.env,
     cwd: process.cwd(),
-    isTTY: Boolean(process.stderr.isTTY),
+    isTTY: stderrIsTTY,
     runtime: { node: process.versions.node, zlib: process.versions.zlib ?? "unknown" },
     lockOwner: {
       pid: process.pid,
@@ -44,8 +51,8 @@ export function processIO(): CliIO {
       },
     },
   };
-  if (process.stdout.columns !== undefined) io.columns = process.stdout.columns;
-  if (process.stdin.isTTY && process.stderr.isTTY) {
+  if (terminal(1) && process.stdout.columns !== undefined) io.columns = process.stdout.columns;
+  if (stderrIsTTY && terminal(0)) {
     io.prompt = async (question) => {
       const { createInterface } = await import("node:readline/promises");
       const rl = createInterface({ input: process.stdin, output: process.stderr });
@@ -57,4 +64,12 @@ export function processIO(): CliIO {
     };
   }
   return io;
+}
+
+function isCharacterDevice(fd: number): boolean {
+  try {
+    return fstatSync(fd).isCharacterDevice();
+  } catch {
+    return false;
+  }
 }

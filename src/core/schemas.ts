@@ -150,6 +150,16 @@ function compileAtRunTime(name: string): ValidateFunction {
 
 /** Follows local `$ref`s (`#/$defs/x`) of the tenant schema. */
 export function deref(schema: JsonSchema | undefined): JsonSchema | undefined {
+  if (!schema?.$ref) return schema;
+  // The schema never changes: each node is resolved once per process (issue 15).
+  let resolved = derefMemo.get(schema);
+  if (!resolved) derefMemo.set(schema, (resolved = derefOnce(schema)!));
+  return resolved;
+}
+
+const derefMemo = new WeakMap<JsonSchema, JsonSchema>();
+
+function derefOnce(schema: JsonSchema | undefined): JsonSchema | undefined {
   let current = schema;
   for (let i = 0; current?.$ref && i < 10; i++) {
     const target = current.$ref.replace(/^#\//, "").split("/");
@@ -165,23 +175,37 @@ function withoutRef(schema: JsonSchema): JsonSchema {
   return rest;
 }
 
-/** schemasAt results by root and path shape (list indices folded): every value of a tenant asks, most share a shape. */
-const schemasAtCache = new WeakMap<JsonSchema, Map<string, JsonSchema[]>>();
-const SCHEMAS_AT_CACHE_MAX = 10_000;
+/**
+ * schemasAt by path shape (issue 15): validation asks for every key and string of every tenant,
+ * and the answer depends only on the keys along the path (any list index leads to `items`). The
+ * results are shared, never modified. A hostile file with many distinct keys cannot grow the memo
+ * past MEMO_LIMIT: it starts over.
+ */
+const schemasAtMemo = new WeakMap<JsonSchema, Map<string, readonly JsonSchema[]>>();
+const MEMO_LIMIT = 4096;
+
+/** `["a", 0, "b"]` → `.1:a#.1:b`: length-prefixed keys, so no key text can forge another path. */
+function shapeKey(segments: readonly (string | number)[]): string {
+  let key = "";
+  for (const s of segments) key += typeof s === "number" ? "#" : `.${s.length}:${s}`;
+  return key;
+}
 
 /** The subschema(s) at a data path; oneOf branches are all returned. */
-export function schemasAt(segments: readonly (string | number)[], root: JsonSchema = tenantSchema()): JsonSchema[] {
-  let cache = schemasAtCache.get(root);
-  if (!cache) schemasAtCache.set(root, (cache = new Map()));
-  const key = JSON.stringify(segments.map((s) => (typeof s === "number" ? 0 : s)));
-  const hit = cache.get(key);
-  if (hit) return hit;
-  const found = schemasAtUncached(segments, root);
-  if (cache.size < SCHEMAS_AT_CACHE_MAX) cache.set(key, found);
+export function schemasAt(segments: readonly (string | number)[], root: JsonSchema = tenantSchema()): readonly JsonSchema[] {
+  let memo = schemasAtMemo.get(root);
+  if (!memo) schemasAtMemo.set(root, (memo = new Map()));
+  const key = shapeKey(segments);
+  let found = memo.get(key);
+  if (found === undefined) {
+    found = computeSchemasAt(segments, root);
+    if (memo.size >= MEMO_LIMIT) memo.clear();
+    memo.set(key, found);
+  }
   return found;
 }
 
-function schemasAtUncached(segments: readonly (string | number)[], root: JsonSchema): JsonSchema[] {
+function computeSchemasAt(segments: readonly (string | number)[], root: JsonSchema): JsonSchema[] {
   let current: JsonSchema[] = [root];
   for (const segment of segments) {
     const next: JsonSchema[] = [];

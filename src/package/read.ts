@@ -11,7 +11,7 @@
  * null values, invalid inner JSON (reported, the rest still read) and an encrypted ConnectionJSON.
  */
 import { createHash } from "node:crypto";
-import { crc32 } from "node:zlib";
+import { crc32, inflateRawSync } from "node:zlib";
 import yauzl from "yauzl";
 import type { Entry, ZipFile } from "yauzl";
 import { diag, type Code, type Diagnostic } from "../core/diagnostics.js";
@@ -176,6 +176,7 @@ async function readArchive(buf: Buffer, limits: ZipLimits): Promise<{ members: Z
   const order = entries.map((entry, i) => ({ entry, name: names[i]! })).sort((x, y) => x.entry.relativeOffsetOfLocalHeader - y.entry.relativeOffsetOfLocalHeader);
   let previousEnd = 0;
   let previousName = "";
+  const dataStart = new Map<Entry, number>();
   for (const { entry, name } of order) {
     const start = entry.relativeOffsetOfLocalHeader;
     if (start < previousEnd) return refuse("ZIP_OVERLAP", `entries ${JSON.stringify(previousName)} and ${JSON.stringify(name)} overlap`);
@@ -192,6 +193,7 @@ async function readArchive(buf: Buffer, limits: ZipLimits): Promise<{ members: Z
     }
     previousEnd = header.fileDataStart + entry.compressedSize;
     previousName = name;
+    dataStart.set(entry, header.fileDataStart);
   }
 
   // Inflate, counting real bytes: the declared sizes above are only claims.
@@ -205,7 +207,7 @@ async function readArchive(buf: Buffer, limits: ZipLimits): Promise<{ members: Z
       members.push({ ...base, data: Buffer.alloc(0) });
       continue;
     }
-    const data = await inflateEntry(zip, entry, name, limits, budget);
+    const data = entryBytes(buf, entry, dataStart.get(entry)!, name, limits, budget);
     if ("refusal" in data) return data;
     if (crc32(data.bytes) !== entry.crc32) return refuse("ZIP_CORRUPT", `entry ${JSON.stringify(name)} fails its CRC-32 check`);
     if (isZipMagic(data.bytes)) return refuse("ZIP_NESTED", `entry ${JSON.stringify(name)} is a zip archive inside the archive`);
@@ -258,46 +260,36 @@ function isZipMagic(bytes: Buffer): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && (bytes[2] === 3 || bytes[2] === 5 || bytes[2] === 7);
 }
 
-async function inflateEntry(zip: ZipFile, entry: Entry, name: string, limits: ZipLimits, budget: { total: number }): Promise<{ bytes: Buffer } | { refusal: Refusal }> {
+/**
+ * An entry's bytes taken from the zip in memory in one pass (issue 15: no read stream per entry):
+ * stored data is a slice, deflated data is inflated at once with its output capped one byte past
+ * the declared size, so a claim that is false is proved without inflating the rest. The declared
+ * sizes passed the limits above, and an entry must inflate to exactly its declared size (as
+ * yauzl's validateEntrySizes required of the streams), so the limits hold for the real bytes too.
+ */
+function entryBytes(buf: Buffer, entry: Entry, start: number, name: string, limits: ZipLimits, budget: { total: number }): { bytes: Buffer } | { refusal: Refusal } {
   const shown = JSON.stringify(name);
-  let stream;
-  try {
-    stream = await zip.openReadStreamPromise(entry);
-  } catch (error) {
-    return refuse("ZIP_CORRUPT", `entry ${shown} cannot be opened (${oneLine(error)})`);
+  const end = start + entry.compressedSize;
+  if (end > buf.length) return refuse("ZIP_CORRUPT", `entry ${shown} cannot be opened (its data runs past the end of the zip)`);
+  const raw = buf.subarray(start, end);
+  let bytes: Buffer;
+  if (entry.compressionMethod === 0) {
+    if (entry.compressedSize !== entry.uncompressedSize) return refuse("ZIP_CORRUPT", `entry ${shown} cannot be opened (stored with two different sizes)`);
+    bytes = raw;
+  } else {
+    try {
+      bytes = inflateRawSync(raw, { maxOutputLength: entry.uncompressedSize + 1 });
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === "ERR_BUFFER_TOO_LARGE") return refuse("ZIP_LIMIT", `entry ${shown} inflates to more than its declared size`);
+      return refuse("ZIP_CORRUPT", `entry ${shown} cannot be inflated (${oneLine(error)})`);
+    }
+    if (bytes.length > entry.uncompressedSize) return refuse("ZIP_LIMIT", `entry ${shown} inflates to more than its declared size`);
+    if (bytes.length < entry.uncompressedSize) return refuse("ZIP_CORRUPT", `entry ${shown} cannot be inflated (it ends after ${bytes.length} of its declared ${entry.uncompressedSize} bytes)`);
   }
-  return await new Promise((resolve) => {
-    const chunks: Buffer[] = [];
-    let count = 0;
-    let settled = false;
-    const finish = (value: { bytes: Buffer } | { refusal: Refusal }) => {
-      if (settled) return;
-      settled = true;
-      resolve(value);
-    };
-    stream.on("data", (chunk: Buffer) => {
-      if (settled) return;
-      count += chunk.length;
-      budget.total += chunk.length;
-      let refusal: { refusal: Refusal } | undefined;
-      if (count > limits.maxEntryBytes) refusal = refuse("ZIP_LIMIT", `entry ${shown} inflates to more than ${limits.maxEntryBytes} bytes`);
-      else if (budget.total > limits.maxTotalBytes) refusal = refuse("ZIP_LIMIT", `the entries inflate to more than ${limits.maxTotalBytes} bytes in total`);
-      else if (count > limits.maxRatio * Math.max(entry.compressedSize, 1)) refusal = refuse("ZIP_LIMIT", `entry ${shown} inflates with a ratio over ${limits.maxRatio}`);
-      if (refusal) {
-        // Stop inflating at once: memory stays bounded by the limits whatever the archive claims.
-        stream.destroy();
-        finish(refusal);
-        return;
-      }
-      chunks.push(chunk);
-    });
-    stream.on("error", (error: unknown) => {
-      const message = oneLine(error);
-      if (/too many bytes/i.test(message)) finish(refuse("ZIP_LIMIT", `entry ${shown} inflates to more than its declared size`));
-      else finish(refuse("ZIP_CORRUPT", `entry ${shown} cannot be inflated (${message})`));
-    });
-    stream.on("end", () => finish({ bytes: Buffer.concat(chunks, count) }));
-  });
+  budget.total += bytes.length;
+  if (bytes.length > limits.maxEntryBytes) return refuse("ZIP_LIMIT", `entry ${shown} inflates to more than ${limits.maxEntryBytes} bytes`);
+  if (budget.total > limits.maxTotalBytes) return refuse("ZIP_LIMIT", `the entries inflate to more than ${limits.maxTotalBytes} bytes in total`);
+  return { bytes };
 }
 
 function oneLine(error: unknown): string {
@@ -638,47 +630,63 @@ export { Binding, parseJsonText, parseJsonWithBindings, parseNestedDocument, typ
  */
 export function findDuplicateKeys(text: string): { key: string; path: string }[] {
   const found: { key: string; path: string }[] = [];
+  // Paths are made only for a duplicate (issue 15: every package document and attribute passes here).
   interface Frame {
-    kind: "object" | "array";
-    keys: Set<string>;
-    path: string;
+    keys: Set<string> | undefined;
+    parent: Frame | undefined;
+    /** Where this container sits in its parent: an index or a key. */
+    slot: number | string;
+    path?: string;
     index: number;
     pendingKey: string | null;
   }
+  const pathOf = (frame: Frame): string => {
+    if (frame.path !== undefined) return frame.path;
+    const parent = frame.parent;
+    let path: string;
+    if (!parent) path = "";
+    else if (typeof frame.slot === "number") path = `${pathOf(parent)}[${frame.slot}]`;
+    else {
+      const k = frame.slot;
+      const seg = /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
+      const up = pathOf(parent);
+      path = up === "" ? (seg.startsWith('"') ? `[${seg}]` : seg) : seg.startsWith('"') ? `${up}[${seg}]` : `${up}.${seg}`;
+    }
+    frame.path = path;
+    return path;
+  };
   const stack: Frame[] = [];
   let expectKey = false;
-  const childPath = (): string => {
-    const top = stack[stack.length - 1];
-    if (!top) return "";
-    if (top.kind === "array") return `${top.path}[${top.index}]`;
-    const k = top.pendingKey ?? "";
-    const seg = /^[A-Za-z_$][\w$]*$/.test(k) ? k : JSON.stringify(k);
-    return top.path === "" ? (seg.startsWith('"') ? `[${seg}]` : seg) : seg.startsWith('"') ? `${top.path}[${seg}]` : `${top.path}.${seg}`;
-  };
   for (let i = 0; i < text.length; i++) {
-    const c = text[i]!;
-    if (c === '"') {
+    const c = text.charCodeAt(i);
+    if (c === 0x22 /* " */) {
       let j = i + 1;
-      while (j < text.length && text[j] !== '"') j += text[j] === "\\" ? 2 : 1;
-      const literal = text.slice(i, j + 1);
-      i = j;
+      let escaped = false;
+      while (j < text.length && text.charCodeAt(j) !== 0x22) {
+        if (text.charCodeAt(j) === 0x5c /* \ */) {
+          escaped = true;
+          j += 2;
+        } else j++;
+      }
       const top = stack[stack.length - 1];
-      if (top && top.kind === "object" && expectKey) {
-        const key = JSON.parse(literal) as string;
-        if (top.keys.has(key)) found.push({ key, path: top.path });
+      if (top?.keys && expectKey) {
+        const key = escaped ? (JSON.parse(text.slice(i, j + 1)) as string) : text.slice(i + 1, j);
+        if (top.keys.has(key)) found.push({ key, path: pathOf(top) });
         top.keys.add(key);
         top.pendingKey = key;
         expectKey = false;
       }
-    } else if (c === "{" || c === "[") {
-      const path = childPath();
-      stack.push({ kind: c === "{" ? "object" : "array", keys: new Set(), path, index: 0, pendingKey: null });
-      expectKey = c === "{";
-    } else if (c === "}" || c === "]") {
+      i = j;
+    } else if (c === 0x7b /* { */ || c === 0x5b /* [ */) {
+      const parent = stack[stack.length - 1];
+      const slot = !parent ? "" : parent.keys ? (parent.pendingKey ?? "") : parent.index;
+      stack.push({ keys: c === 0x7b ? new Set() : undefined, parent, slot, index: 0, pendingKey: null, ...(parent ? {} : { path: "" }) });
+      expectKey = c === 0x7b;
+    } else if (c === 0x7d /* } */ || c === 0x5d /* ] */) {
       stack.pop();
-    } else if (c === ",") {
+    } else if (c === 0x2c /* , */) {
       const top = stack[stack.length - 1];
-      if (top?.kind === "array") top.index++;
+      if (top && !top.keys) top.index++;
       else expectKey = true;
     }
   }

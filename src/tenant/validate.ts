@@ -472,30 +472,30 @@ const CONTROL = /[\u0000-\u001f\u007f-\u009f\u2028\u2029]/;
 /** Plain fields are data: refuse anything that could turn into template text or an expression. */
 function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string> = new Set()): Diagnostic[] {
   const out: Diagnostic[] = [];
-  const walk = (node: unknown, segments: (string | number)[]) => {
-    if (Array.isArray(node)) return node.forEach((item, i) => walk(item, [...segments, i]));
+  // Every string of every tenant passes here: locations and paths are made only for a problem (issue 15).
+  const walk = (node: unknown, segments: (string | number)[], pointer: string) => {
+    if (Array.isArray(node)) return node.forEach((item, i) => walk(item, [...segments, i], `${pointer}/${i}`));
     if (node !== null && typeof node === "object") {
       for (const [k, v] of Object.entries(node)) {
+        const child = [...segments, k];
         // Under a key the schema does not know, TENANT_UNKNOWN_KEY is the one diagnostic.
-        if (schemasAt([...segments, k]).length === 0) continue;
+        if (schemasAt(child).length === 0) continue;
         // Keys of REST data are body text too (Saviynt evaluates ${…} anywhere in a body): check them like values.
-        if (isDataSection(segments)) out.push(...checkDataKey(k, [...segments, k], locate));
-        walk(v, [...segments, k]);
+        if (isDataSection(segments)) out.push(...checkDataKey(k, child, locate));
+        walk(v, child, `${pointer}/${escapePointer(k)}`);
       }
       return;
     }
     if (typeof node !== "string") return;
-    const pointer = toPointer(segments);
-    const where = { ...locate(pointer), path: pointerToPath(pointer) };
-    if (refused.has(where.path)) return;
+    if (refused.size > 0 && refused.has(pointerToPath(pointer))) return;
     const secretKeys = dataKeys(root, segments);
     if (secretKeys && shouldRedact(node, secretKeys, { secretDocument: false })) {
       // Never quoted: the value is probably the credential itself.
-      out.push(diag("SECRET_LITERAL", "this looks like a literal credential; keep credentials in ConnectionJSON and refer to them with ${access_token} or ${connection.<key>}", where));
+      out.push(diag("SECRET_LITERAL", "this looks like a literal credential; keep credentials in ConnectionJSON and refer to them with ${access_token} or ${connection.<key>}", { ...locate(pointer), path: pointerToPath(pointer) }));
       return;
     }
     // Diagnostics point at the offending character itself when the value's text maps onto the source.
-    const at = (offset: number) => ({ ...locate(pointer, "value", offset), path: where.path });
+    const at = (offset: number) => ({ ...locate(pointer, "value", offset), path: pointerToPath(pointer) });
     // REST data (rest.attributes, override values) is document text: every string may span lines and carry bindings.
     const data = isDataSection(segments);
     const control = CONTROL.exec(data || isMultilineField(segments) ? node.replace(/[\n\t]/g, " ") : node);
@@ -520,7 +520,7 @@ function checkStrings(root: unknown, locate: Locate, refused: ReadonlySet<string
       );
     }
   };
-  walk(root, []);
+  walk(root, [], "");
   return out;
 }
 

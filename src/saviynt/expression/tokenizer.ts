@@ -88,6 +88,17 @@ const OPERATORS: ReadonlyArray<readonly [string, string?]> = [
   ["@", 'an annotation or field access "@"'],
 ];
 
+/** The operators by their first character, longest first within each (a tokenizer hot path). */
+const OPERATORS_BY_FIRST: ReadonlyMap<string, ReadonlyArray<readonly [string, string?]>> = (() => {
+  const byFirst = new Map<string, (readonly [string, string?])[]>();
+  for (const entry of OPERATORS) {
+    const list = byFirst.get(entry[0][0]!) ?? [];
+    list.push(entry);
+    byFirst.set(entry[0][0]!, list);
+  }
+  return byFirst;
+})();
+
 const isDigit = (c: string | undefined) => c !== undefined && c >= "0" && c <= "9";
 const isIdentStart = (c: string | undefined) => c !== undefined && ((c >= "a" && c <= "z") || (c >= "A" && c <= "Z") || c === "_" || c === "$");
 const isIdentPart = (c: string | undefined) => isIdentStart(c) || isDigit(c);
@@ -131,7 +142,7 @@ export function tokenAt(text: string, i: number): Token {
     }
     return make("op", i + 1, { construct: "a backslash outside a string" });
   }
-  for (const [op, construct] of OPERATORS) {
+  for (const [op, construct] of OPERATORS_BY_FIRST.get(c) ?? []) {
     if (text.startsWith(op, i)) return make("op", i + op.length, construct === undefined ? {} : { construct });
   }
   const code = c.codePointAt(0)!;
