@@ -17,7 +17,8 @@ export interface YamlFileOptions {
 }
 
 export function tenantYaml(value: Record<string, unknown>, options: YamlFileOptions): string {
-  const written = structuredClone(value);
+  // Tenant values are JSON data: a JSON round trip copies them and writes -0 as 0, as JSON would.
+  const written = JSON.parse(JSON.stringify(value)) as Record<string, unknown>;
   for (const fill of options.fills ?? []) {
     let node: Record<string, unknown> = written;
     for (const key of fill.path.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
