@@ -7,6 +7,7 @@
  */
 import yargs, { type Argv } from "yargs";
 import { closest, type Diagnostic } from "../core/diagnostics.js";
+import { redactText } from "../core/redaction.js";
 import { makeContext, type GlobalArgs } from "./command.js";
 import { COMMANDS } from "./commands/index.js";
 import { processIO, type CliIO } from "./io.js";
@@ -67,7 +68,10 @@ export async function main(argv: readonly string[], io: CliIO = processIO()): Pr
     return exitCode;
   } catch (error) {
     const usage = error instanceof UsageError || (error as Error).name === "YError";
-    const message = usage || !globals.verbose ? (error as Error).message : ((error as Error).stack ?? String(error));
+    // An internal error may quote the data it was handling: the one redaction policy applies to its
+    // message and to the --verbose stack alike.
+    const raw = usage || !globals.verbose ? (error as Error).message : ((error as Error).stack ?? String(error));
+    const message = usage ? raw : redactText(raw);
     const diagnostic: Diagnostic = usage
       ? { code: "USAGE", severity: "error", message }
       : { code: "INTERNAL", severity: "error", message: globals.verbose ? message : `${message} (run with --verbose for details; please report this)` };

@@ -58,3 +58,31 @@ export function describeValue(value: unknown): string {
 export function describeName(name: string): string {
   return `a ${name.length}-character name`;
 }
+
+/**
+ * Free text savpkg did not compose itself (an internal error's message and stack, which may quote
+ * data it was handling): credentials in the shapes they take in text are replaced by
+ * `[REDACTED]` — an HTTP auth scheme's token (`Bearer …`, `Basic …`) and the value after a secret
+ * key (`"client_secret":"…"`, `password=…`, `x-api-key: …`). One linear pass per pattern.
+ */
+export function redactText(text: string): string {
+  const schemes = text.replace(/\b(Bearer|Basic|Token|Negotiate)\s+[A-Za-z0-9._~+/=-]{4,}/g, "$1 [REDACTED]");
+  let out = "";
+  let last = 0;
+  KEY_VALUE.lastIndex = 0;
+  for (let m = KEY_VALUE.exec(schemes); m !== null; m = KEY_VALUE.exec(schemes)) {
+    const [whole, quote = "", key = "", sep = "", value = ""] = m;
+    if (!isSecretKey(key) || /^(\[REDACTED\]|Bearer|Basic|Token|Negotiate)$/.test(value)) {
+      // Not a secret: go on right after the key, so a secret key inside this value is still seen.
+      KEY_VALUE.lastIndex = m.index + quote.length + key.length;
+      continue;
+    }
+    const redacted = value.startsWith('"') ? '"[REDACTED]"' : value.startsWith("'") ? "'[REDACTED]'" : "[REDACTED]";
+    out += schemes.slice(last, m.index) + quote + key + quote + sep + redacted;
+    last = m.index + whole.length;
+  }
+  return out + schemes.slice(last);
+}
+
+/** `key: value`, `"key":"value"`, `key=value`, each part bounded so one match is constant work. */
+const KEY_VALUE = /(["']?)([A-Za-z][A-Za-z0-9_.-]{0,63})\1(\s{0,8}[:=]\s{0,8})("[^"\n]{0,4096}"|'[^'\n]{0,4096}'|[^\s,;&}\]"']{1,4096})/g;
