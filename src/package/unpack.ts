@@ -19,6 +19,7 @@
 import { lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from "node:fs/promises";
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
+import { redactText } from "../core/redaction.js";
 import { redactDocument } from "./diff.js";
 import type { PackageAttribute, PackageModel } from "./model.js";
 import { unsafeNameReason } from "./read.js";
@@ -89,7 +90,12 @@ function attributeFile(attr: PackageAttribute, withSecrets: boolean): { extensio
     case "invalid-json":
     case "text":
       if (secret && !withSecrets) return undefined;
-      return { extension: "txt", content: raw, ...(secret ? { secret: true } : {}) };
+      if (withSecrets) return { extension: "txt", content: raw, ...(secret ? { secret: true } : {}) };
+      {
+        // Text that is not JSON has no keys to go by: the policy's free-text rules apply.
+        const content = redactText(raw);
+        return { extension: "txt", content, ...(content !== raw ? { note: "literal credentials redacted (--with-secrets writes them)" } : {}) };
+      }
   }
 }
 
