@@ -5,6 +5,8 @@
  * both succeeded and the metadata describes exactly the files on disk. Also: a stale lock of a
  * dead process is taken over, and a live one makes the build wait, then refuse, writing nothing.
  */
+import { spawn } from "node:child_process";
+import { processIO } from "../src/cli/io.js";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, describe, expect, test } from "vitest";
@@ -77,5 +79,20 @@ describe("the lock", () => {
     expect(existsSync(join(out, "manifest.json"))).toBe(false);
     // The foreign lock is left alone.
     expect(JSON.parse(readFileSync(join(out, LOCK_NAME), "utf8")).token).toBe("live");
+  });
+
+  test("the CLI's owner check: a running pid with another start time is a reused pid, so its lock is stale", () => {
+    const owner = processIO().lockOwner!;
+    // This process's parent runs; it did not start in 2020.
+    expect(owner.isRunning(process.ppid, "2020-01-01T00:00:00.000Z")).toBe(false);
+    expect(owner.isRunning(process.pid, owner.started)).toBe(true);
+    expect(owner.isRunning(4_194_305, owner.started)).toBe(false);
+    // A child started now runs, and its start time is when we saw it start.
+    const child = spawn(process.execPath, ["-e", "setTimeout(() => {}, 5000)"]);
+    try {
+      expect(owner.isRunning(child.pid!, new Date().toISOString())).toBe(true);
+    } finally {
+      child.kill();
+    }
   });
 });

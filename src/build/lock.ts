@@ -31,8 +31,11 @@ export interface LockOwner {
   pid: number;
   /** When the process started (ISO), shown to a build that has to wait. */
   started: string;
-  /** Whether a pid still runs (a lock of a pid that does not is stale). */
-  isRunning(pid: number): boolean;
+  /**
+   * Whether the process that wrote a lock still runs: its pid runs and, where the system can tell,
+   * that pid started when the lock says (a reused pid is another process, so the lock is stale).
+   */
+  isRunning(pid: number, started: string): boolean;
 }
 
 export interface HeldLock {
@@ -73,7 +76,7 @@ export async function acquireOutputLock(outDir: string, owner: LockOwner, option
     holder = raw === undefined ? undefined : parseLock(raw);
     // A lock nobody can be holding: its process is gone. An unreadable lock is only stale once it is
     // old (a lock just created is empty until its owner has written it).
-    if (raw !== undefined && (holder ? !owner.isRunning(holder.pid) : ageMs(path) > GUARD_STALE_MS)) {
+    if (raw !== undefined && (holder ? !owner.isRunning(holder.pid, holder.started) : ageMs(path) > GUARD_STALE_MS)) {
       takeOver(path, raw, owner);
       continue;
     }

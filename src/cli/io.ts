@@ -2,7 +2,7 @@
  * Everything the CLI needs from the process, in one object: the only place savpkg touches
  * `process` (tests pass their own).
  */
-import { fstatSync } from "node:fs";
+import { fstatSync, readFileSync } from "node:fs";
 import { writeToDescriptor as writeAll } from "../build/emit.js";
 import type { LockOwner } from "../build/lock.js";
 
@@ -39,15 +39,18 @@ export function processIO(): CliIO {
     lockOwner: {
       pid: process.pid,
       started: new Date(Date.now() - process.uptime() * 1000).toISOString(),
-      isRunning: (pid) => {
+      isRunning: (pid, started) => {
         if (pid === process.pid) return true;
         try {
           process.kill(pid, 0);
-          return true;
         } catch (error) {
           // EPERM: the process exists but belongs to someone else.
-          return (error as NodeJS.ErrnoException).code === "EPERM";
+          if ((error as NodeJS.ErrnoException).code !== "EPERM") return false;
         }
+        const since = processStartMs(pid);
+        // Unknown start (no /proc): trust the pid. Known: a pid started long after the lock's owner
+        // did is a reused pid, not the owner.
+        return since === undefined || Math.abs(since - Date.parse(started)) < 5_000;
       },
     },
   };
@@ -71,5 +74,19 @@ function isCharacterDevice(fd: number): boolean {
     return fstatSync(fd).isCharacterDevice();
   } catch {
     return false;
+  }
+}
+
+/** When a process started (ms since the epoch), from Linux's /proc; undefined elsewhere. */
+function processStartMs(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "latin1");
+    // Field 22 (starttime, clock ticks after boot) counts from after the ")" that ends the name.
+    const ticks = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[19]);
+    const boot = /^btime (\d+)$/m.exec(readFileSync("/proc/stat", "latin1"))?.[1];
+    if (!Number.isFinite(ticks) || boot === undefined) return undefined;
+    return Number(boot) * 1000 + (ticks * 1000) / 100;
+  } catch {
+    return undefined;
   }
 }
