@@ -75,13 +75,15 @@ describe("planUnpack", () => {
   });
   test("an attribute that is not JSON is text: credentials in it are redacted unless withSecrets", async () => {
     const secret = "FIXTURE-TOKEN-5c1e";
-    const text = `{"call":[{"httpHeaders":{"Authorization":"Bearer ${secret}"}, broken`;
+    const text = `{"call":[{"httpHeaders":{"Authorization":"Bearer ${secret}","X-Token":"\${access_token}"}, broken`;
     const connection = { X: { connectionname: "X", EXTERNAL_ATTR: [{ attributename: "UpdateAccountJSON", encryptedattributevalue: text }] } };
     const zip = await zipWithArchiver([{ name: "Connection_2024-01-01_00-00-00(UTC).json", data: JSON.stringify(connection) }]);
     const model = (await readPackage(zip)).model!;
     const plain = planUnpack(model).find((f) => f.path === "attributes/UpdateAccountJSON.txt")!;
     expect(plain.content).not.toContain(secret);
     expect(plain.content).toContain("[REDACTED]");
+    // A binding that only names the credential is not one.
+    expect(plain.content).toContain('"X-Token":"${access_token}"');
     const index = JSON.parse(planUnpack(model).find((f) => f.path === "connection.json")!.content) as { attributes: { attributename: string; note?: string }[] };
     expect(index.attributes.find((a) => a.attributename === "UpdateAccountJSON")?.note).toMatch(/redacted/);
     expect(planUnpack(model, { withSecrets: true }).find((f) => f.path === "attributes/UpdateAccountJSON.txt")!.content).toBe(text);

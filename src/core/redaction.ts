@@ -64,15 +64,17 @@ export function describeName(name: string): string {
  * data it was handling): credentials in the shapes they take in text are replaced by
  * `[REDACTED]` — an HTTP auth scheme's token (`Bearer …`, `Basic …`) and the value after a secret
  * key (`"client_secret":"…"`, `password=…`, `x-api-key: …`). One linear pass per pattern.
+ * `isReference` keeps values that only name a credential (a Saviynt `${access_token}` binding).
  */
-export function redactText(text: string): string {
+export function redactText(text: string, options: { isReference?: (value: string) => boolean } = {}): string {
   const schemes = text.replace(/\b(Bearer|Basic|Token|Negotiate)\s+[A-Za-z0-9._~+/=-]{4,}/g, "$1 [REDACTED]");
   let out = "";
   let last = 0;
   KEY_VALUE.lastIndex = 0;
   for (let m = KEY_VALUE.exec(schemes); m !== null; m = KEY_VALUE.exec(schemes)) {
     const [whole, quote = "", key = "", sep = "", value = ""] = m;
-    if (!isSecretKey(key) || /^(\[REDACTED\]|Bearer|Basic|Token|Negotiate)$/.test(value)) {
+    const unquoted = /^["']/.test(value) ? value.slice(1, -1) : value;
+    if (!isSecretKey(key) || /^(\[REDACTED\]|Bearer|Basic|Token|Negotiate)$/.test(value) || options.isReference?.(unquoted)) {
       // Not a secret: go on right after the key, so a secret key inside this value is still seen.
       KEY_VALUE.lastIndex = m.index + quote.length + key.length;
       continue;

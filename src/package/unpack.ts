@@ -20,6 +20,7 @@ import { lstat, mkdir, mkdtemp, readdir, rename, rm, rmdir, writeFile } from "no
 import { basename, dirname, isAbsolute, join, relative, resolve } from "node:path";
 import { diag, type Diagnostic } from "../core/diagnostics.js";
 import { redactText } from "../core/redaction.js";
+import { isReferenceOnly } from "../saviynt/redaction.js";
 import { redactDocument } from "./diff.js";
 import type { PackageAttribute, PackageModel } from "./model.js";
 import { unsafeNameReason } from "./read.js";
@@ -93,7 +94,7 @@ function attributeFile(attr: PackageAttribute, withSecrets: boolean): { extensio
       if (withSecrets) return { extension: "txt", content: raw, ...(secret ? { secret: true } : {}) };
       {
         // Text that is not JSON has no keys to go by: the policy's free-text rules apply.
-        const content = redactText(raw);
+        const content = redactText(raw, { isReference: isReferenceOnly });
         return { extension: "txt", content, ...(content !== raw ? { note: "literal credentials redacted (--with-secrets writes them)" } : {}) };
       }
   }
