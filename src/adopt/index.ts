@@ -16,6 +16,7 @@ import { assetUrl } from "../assets.js";
 import type { PlannedFile } from "../core/planned-file.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
 import { isObject, toPointer } from "../core/json.js";
+import { TENANT_FILE } from "../core/input.js";
 import type { PackageModel } from "../package/model.js";
 import { diffPackages } from "../package/diff.js";
 import { readPackage } from "../package/read.js";
@@ -208,7 +209,6 @@ export interface AdoptPlanOptions {
   schemaPath: string;
 }
 
-const TENANT_FILE_NAME = /\.(ya?ml|json)$/i;
 
 /**
  * The files adopt writes for adopted tenants (in input order): one standalone file, or per folder
@@ -217,8 +217,8 @@ const TENANT_FILE_NAME = /\.(ya?ml|json)$/i;
  */
 export function planAdoptFiles(tenants: readonly AdoptedTenant[], options: AdoptPlanOptions): { files: PlannedFile[]; diagnostics: Diagnostic[] } {
   const outPath = resolve(options.cwd, options.out);
-  const toFolder = tenants.length > 1 || !TENANT_FILE_NAME.test(options.out) || (existsSync(outPath) && statSync(outPath).isDirectory());
-  if (tenants.length > 1 && TENANT_FILE_NAME.test(options.out)) {
+  const toFolder = tenants.length > 1 || !TENANT_FILE.test(options.out) || (existsSync(outPath) && statSync(outPath).isDirectory());
+  if (tenants.length > 1 && TENANT_FILE.test(options.out)) {
     return { files: [], diagnostics: [diag("USAGE", `--out ${options.out}: several packages give several files; name a folder`)] };
   }
   const file = (path: string, value: Record<string, unknown>, header: string[], tenant?: AdoptedTenant): PlannedFile => {

@@ -24,6 +24,7 @@ import { readRegularFile } from "../core/read-file.js";
 import { dirname, join, relative, resolve } from "node:path";
 import { compileTenant, packagePaths, planTenantFiles, tenantName } from "./compile.js";
 import { diag, hasErrors, type Diagnostic } from "../core/diagnostics.js";
+import { TENANT_FILE } from "../core/input.js";
 import { abortStaged, commitStaged, createStaging, emitFiles, removeFiles, removeLeftoversIn, settleStaged, stageFiles, syncStaged, unstageFiles, type PlannedFile, type StageTicket } from "./emit.js";
 import { loadTenant, type LoadResult, type ParseCache } from "../tenant/load.js";
 import { assetUrl } from "../assets.js";
@@ -71,7 +72,6 @@ export interface BuildOutcome {
   summary: (seconds: string) => string;
 }
 
-const TENANT_EXTENSIONS = /\.(ya?ml|json)$/i;
 
 /** One file of a batch while it is built: what is kept of it (memory stays flat in the batch size). */
 interface Slot {
@@ -113,7 +113,7 @@ export function discoverTenants(dir: string, cwd: string, searched: readonly str
   try {
     if (!statSync(abs).isDirectory()) return { files: [], diagnostics: [diag("USAGE", `--all ${dir}: not a folder`)] };
     // Byte order, not locale order: the build must not depend on the machine (docs/engineering-notes.md#reproducible-zips).
-    const names = readdirSync(abs).filter((n) => TENANT_EXTENSIONS.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+    const names = readdirSync(abs).filter((n) => TENANT_FILE.test(n)).sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
     if (names.length === 0) return { files: [], diagnostics: [diag("USAGE", `--all: no tenant files (*.yaml, *.yml, *.json) in ${where}; give the folder: savpkg build --all DIR`)] };
     return { files: names.map((n) => join(dir, n)), diagnostics: [] };
   } catch {

@@ -4,7 +4,7 @@
  */
 import { resolve } from "node:path";
 import { diag, exitCodeFor } from "../core/diagnostics.js";
-import { folderInput, missingInput } from "../core/input.js";
+import { folderInput, missingInput, TENANT_FILE } from "../core/input.js";
 import { readPackage, type ReadResult } from "../package/read.js";
 import { LIMITS } from "../core/limits.js";
 import { readRegularFile } from "../core/read-file.js";
@@ -15,7 +15,6 @@ export interface PackageInputOptions {
   sourceDateEpoch?: number;
 }
 
-export const TENANT_FILE = /\.(ya?ml|json)$/i;
 
 export async function readPackageInput(arg: string, options: PackageInputOptions): Promise<ReadResult> {
   if (TENANT_FILE.test(arg)) {

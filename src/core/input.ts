@@ -8,6 +8,9 @@ import { diag, type Diagnostic } from "./diagnostics.js";
 
 export type InputKind = "tenant" | "package";
 
+/** What names a tenant file (YAML or JSON); anything else a command reads is a package. */
+export const TENANT_FILE = /\.(ya?ml|json)$/i;
+
 /** Zip local-file, empty-archive and spanned signatures: `PK\x03\x04`, `PK\x05\x06`, `PK\x07\x08`. */
 export function looksLikeZip(bytes: Uint8Array): boolean {
   return bytes.length >= 4 && bytes[0] === 0x50 && bytes[1] === 0x4b && [0x03, 0x05, 0x07].includes(bytes[2]!) && bytes[3] === bytes[2]! + 1;

@@ -9,7 +9,7 @@ import { missingInput } from "../core/input.js";
 import type { TenantConfig } from "../tenant/validate.js";
 import type { Json, Transport } from "../executor/index.js";
 import { demoSeed, loadKnobs, loadSeed, type SimKnobs, type SimSeed } from "../simulator/index.js";
-import { TENANT_FILE } from "../build/package-input.js";
+import { TENANT_FILE } from "../core/input.js";
 import { LIMITS } from "../core/limits.js";
 import { readRegularFile } from "../core/read-file.js";
 import type { SimulationReport } from "./report.js";

@@ -12,7 +12,7 @@ export default defineCommand({
       "find the known defect classes",
     ),
   run: async (args, context) => {
-    const { TENANT_FILE } = await import("../../build/package-input.js");
+    const { TENANT_FILE } = await import("../../core/input.js");
     let diagnostics: Diagnostic[];
     if (TENANT_FILE.test(args.package)) {
       const { validateTenants } = await import("../../build/compile.js");
